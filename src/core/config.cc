@@ -1,0 +1,231 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <toml++/toml.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace ocula {
+namespace {
+
+template <typename T>
+Status ParseNumber(const std::string& text, T& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not a valid number"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename T>
+Setting Number(std::string key, std::string env, std::string help, T Config::*field, T min,
+               T max) {
+  return Setting{
+      std::move(key), std::move(env), std::move(help),
+      [field, min, max](Config& c, const std::string& v) -> Status {
+        T parsed{};
+        OCULA_RETURN_IF_ERROR(ParseNumber(v, parsed));
+        if (parsed < min || parsed > max) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(v, " is out of range [", min, ", ", max, "]"));
+        }
+        c.*field = parsed;
+        return absl::OkStatus();
+      },
+      [field](const Config& c) { return absl::StrCat(c.*field); }};
+}
+
+Setting Text(std::string key, std::string env, std::string help, std::string Config::*field,
+             std::vector<std::string> allowed = {}) {
+  return Setting{std::move(key), std::move(env), std::move(help),
+                 [field, allowed](Config& c, const std::string& v) -> Status {
+                   if (!allowed.empty() &&
+                       std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+                     return absl::InvalidArgumentError(
+                         absl::StrCat("'", v, "' is not one of: ", absl::StrJoin(allowed, ", ")));
+                   }
+                   c.*field = v;
+                   return absl::OkStatus();
+                 },
+                 [field](const Config& c) { return c.*field; }};
+}
+
+std::vector<Setting> MakeSettings() {
+  using C = Config;
+  return {
+      Text("data_dir", "OCULA_DATA_DIR", "Directory for embedded blobs, database and keys.",
+           &C::data_dir),
+      Text("server.listen", "OCULA_LISTEN", "HTTP listen address, host:port.", &C::listen),
+      Number("server.io_threads", "OCULA_IO_THREADS", "Threads serving HTTP.", &C::io_threads,
+             1, 256),
+      Number("server.request_timeout_s", "OCULA_REQUEST_TIMEOUT_S",
+             "Seconds a client may take to send one request.", &C::request_timeout_s, 1, 3600),
+      Text("storage.blob", "OCULA_BLOB",
+           "Blob store URI (file://DIR). Default: file://DATA_DIR/blobs.", &C::blob_uri),
+      Text("storage.metadata", "OCULA_METADATA",
+           "Metadata store URI (sqlite://FILE). Default: sqlite://DATA_DIR/ocula.db.",
+           &C::metadata_uri),
+      Text("storage.events", "OCULA_EVENTS",
+           "Event bus URI (sqlite://FILE, the embedded durable queue). "
+           "Default: the metadata database.",
+           &C::events_uri),
+      Number("limits.max_upload_bytes", "OCULA_MAX_UPLOAD_BYTES",
+             "Largest accepted image, in bytes (413 above).", &C::max_upload_bytes,
+             uint64_t{1}, uint64_t{1} << 34),
+      Number("limits.min_image_dimension", "OCULA_MIN_IMAGE_DIMENSION",
+             "Smallest accepted width or height, in pixels.", &C::min_image_dimension, 1,
+             100000),
+      Number("limits.max_image_dimension", "OCULA_MAX_IMAGE_DIMENSION",
+             "Largest accepted width or height, in pixels.", &C::max_image_dimension, 1,
+             1000000),
+      Number("limits.max_image_pixels", "OCULA_MAX_IMAGE_PIXELS",
+             "Largest accepted width x height (guards against decompression bombs).",
+             &C::max_image_pixels, uint64_t{1}, uint64_t{1} << 40),
+      Number("queue.visibility_timeout_s", "OCULA_VISIBILITY_TIMEOUT_S",
+             "Seconds a claimed event stays invisible before it is redelivered.",
+             &C::visibility_timeout_s, 1, 86400),
+      Number("queue.max_attempts", "OCULA_MAX_ATTEMPTS",
+             "Deliveries of one event before it goes to the dead-letter list.",
+             &C::max_attempts, 1, 100),
+      Number("queue.retry_backoff_ms", "OCULA_RETRY_BACKOFF_MS",
+             "First retry delay; doubles per attempt.", &C::retry_backoff_ms, 0, 3'600'000),
+      Number("queue.retry_backoff_max_ms", "OCULA_RETRY_BACKOFF_MAX_MS",
+             "Longest retry delay.", &C::retry_backoff_max_ms, 0, 86'400'000),
+      Text("vision.engine", "OCULA_ENGINE", "Inference engine: onnxruntime or opencv.",
+           &C::engine, {"onnxruntime", "opencv"}),
+      Text("vision.model_dir", "OCULA_MODEL_DIR",
+           "Model directory (one folder per model with a model.toml manifest).",
+           &C::model_dir),
+      Number("vision.top_tags", "OCULA_TOP_TAGS", "Classes kept as tags per image.",
+             &C::top_tags, 1, 1000),
+      Number("vision.min_tag_confidence", "OCULA_MIN_TAG_CONFIDENCE",
+             "Tags below this confidence are dropped.", &C::min_tag_confidence, 0.0, 1.0),
+      Number("vision.model_retry_s", "OCULA_MODEL_RETRY_S",
+             "Seconds between attempts to load a missing or broken model.", &C::model_retry_s,
+             1, 3600),
+      Number("workers.threads", "OCULA_WORKERS", "Analysis threads; 0 = one per core.",
+             &C::worker_threads, 0, 1024),
+      Number("workers.shutdown_deadline_s", "OCULA_SHUTDOWN_DEADLINE_S",
+             "Seconds in-flight work may take to finish on shutdown.",
+             &C::shutdown_deadline_s, 0, 3600),
+      Text("log.level", "OCULA_LOG_LEVEL", "trace, debug, info, warn, error.", &C::log_level,
+           {"trace", "debug", "info", "warn", "error"}),
+      Text("log.format", "OCULA_LOG_FORMAT", "text or json (one JSON object per line).",
+           &C::log_format, {"text", "json"}),
+  };
+}
+
+// TOML scalar -> the string form the setters parse.
+std::optional<std::string> ScalarText(const toml::node& node) {
+  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+  if (node.is_integer()) return absl::StrCat(*node.value<int64_t>());
+  if (node.is_floating_point()) return absl::StrCat(*node.value<double>());
+  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
+  return std::nullopt;
+}
+
+Status ApplyFile(const std::string& file, Config& config) {
+  toml::table table;
+  try {
+    table = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config file ", file, ": ", AbslView(e.description()), " at line ", e.source().begin.line));
+  }
+  std::set<std::string> known;
+  for (const Setting& s : Settings()) known.insert(s.key);
+  Status status;
+  // Walk every leaf so that a misspelt key is an error, not silently ignored.
+  std::function<void(const toml::table&, const std::string&)> walk =
+      [&](const toml::table& t, const std::string& prefix) {
+        for (const auto& [k, node] : t) {
+          std::string key = prefix.empty() ? std::string(k.str())
+                                           : absl::StrCat(prefix, ".", AbslView(k.str()));
+          if (const toml::table* sub = node.as_table()) {
+            walk(*sub, key);
+            continue;
+          }
+          if (!status.ok()) return;
+          if (!known.count(key)) {
+            status = absl::InvalidArgumentError(
+                absl::StrCat("config file ", file, ": unknown setting '", key, "'"));
+            return;
+          }
+          auto text = ScalarText(node);
+          if (!text) {
+            status = absl::InvalidArgumentError(
+                absl::StrCat("config file ", file, ": '", key, "' must be a scalar"));
+            return;
+          }
+          for (const Setting& s : Settings()) {
+            if (s.key != key) continue;
+            if (Status st = s.set(config, *text); !st.ok()) {
+              status = absl::InvalidArgumentError(
+                  absl::StrCat("config file ", file, ": ", key, ": ", st.message()));
+            }
+          }
+        }
+      };
+  walk(table, "");
+  return status;
+}
+
+std::string AbsolutePath(const std::string& path) {
+  return std::filesystem::absolute(path).lexically_normal().string();
+}
+
+}  // namespace
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = MakeSettings();
+  return settings;
+}
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+void FillDefaultBackends(Config& config) {
+  std::string dir = AbsolutePath(config.data_dir);
+  if (config.blob_uri.empty()) config.blob_uri = "file://" + dir + "/blobs";
+  if (config.metadata_uri.empty()) config.metadata_uri = "sqlite://" + dir + "/ocula.db";
+  if (config.events_uri.empty()) config.events_uri = config.metadata_uri;
+}
+
+StatusOr<Config> LoadConfig(const std::string& file, const EnvLookup& env,
+                            const std::map<std::string, std::string>& flags) {
+  Config config;
+  if (!file.empty()) OCULA_RETURN_IF_ERROR(ApplyFile(file, config));
+  for (const Setting& s : Settings()) {
+    if (auto value = env(s.env)) {
+      if (Status st = s.set(config, *value); !st.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("environment ", s.env, ": ", st.message()));
+      }
+    }
+  }
+  for (const auto& [key, value] : flags) {
+    auto it = std::find_if(Settings().begin(), Settings().end(),
+                           [&](const Setting& s) { return s.key == key; });
+    if (it == Settings().end()) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown setting '", key, "'"));
+    }
+    if (Status st = it->set(config, value); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("flag for ", key, ": ", st.message()));
+    }
+  }
+  config.model_dir = AbsolutePath(config.model_dir);
+  FillDefaultBackends(config);
+  return config;
+}
+
+}  // namespace ocula

@@ -1,0 +1,87 @@
+// Ocula's configuration: built-in defaults, then a TOML file, then OCULA_*
+// environment variables, then command-line flags; later sources win.
+// docs/configuration.md lists every setting (generated from Settings()).
+// Domain code never sees this struct: app/ copies the parts each component
+// needs into that component's own options.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace ocula {
+
+struct Config {
+  std::string data_dir = "./data";
+
+  // [server]
+  std::string listen = "127.0.0.1:8080";
+  int io_threads = 2;
+  int request_timeout_s = 60;
+
+  // [storage] backend URIs; empty = embedded default under data_dir.
+  std::string blob_uri;
+  std::string metadata_uri;
+  std::string events_uri;
+
+  // [limits]
+  uint64_t max_upload_bytes = 20ull << 20;
+  int min_image_dimension = 50;
+  int max_image_dimension = 16384;
+  uint64_t max_image_pixels = 50'000'000;
+
+  // [queue]
+  int visibility_timeout_s = 120;
+  int max_attempts = 5;
+  int retry_backoff_ms = 1000;
+  int retry_backoff_max_ms = 60'000;
+
+  // [vision]
+  std::string engine = "onnxruntime";  // or "opencv"
+  std::string model_dir = "models";
+  int top_tags = 5;
+  double min_tag_confidence = 0.01;
+  int model_retry_s = 10;
+
+  // [workers]
+  int worker_threads = 0;  // 0 = one per core
+  int shutdown_deadline_s = 30;
+
+  // [log]
+  std::string log_level = "info";
+  std::string log_format = "text";  // or "json"
+};
+
+// One configurable value: its TOML key ("section.name" or "name" at top level),
+// its environment variable, and how to read and print it.
+struct Setting {
+  std::string key;
+  std::string env;
+  std::string help;
+  std::function<Status(Config&, const std::string&)> set;
+  std::function<std::string(const Config&)> get;
+};
+
+// Every setting, in documentation order.
+const std::vector<Setting>& Settings();
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup ProcessEnv();
+
+// Loads the configuration. `file` may be empty (no file). `flags` maps setting
+// keys to values given on the command line. Errors (InvalidArgument) name the
+// source and key: an unknown key in the file, a value of the wrong type, a bad
+// value. Backend URIs left empty are filled with embedded defaults under
+// data_dir (made absolute).
+StatusOr<Config> LoadConfig(const std::string& file, const EnvLookup& env,
+                            const std::map<std::string, std::string>& flags);
+
+// Applies the embedded defaults for empty backend URIs.
+void FillDefaultBackends(Config& config);
+
+}  // namespace ocula

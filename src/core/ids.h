@@ -1,0 +1,21 @@
+// Identifiers for images, events and requests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ocula {
+
+// A new 26-character ULID (48-bit millisecond time + 80 random bits, Crockford
+// base32): unique, and ordered by creation time when compared as strings, which
+// is what newest-first listing and cursors rely on. Safe for concurrent use.
+std::string NewId(int64_t now_ms);
+
+// True when `id` has the shape NewId produces (guards path parameters).
+bool IsValidId(std::string_view id);
+
+// A random 16-hex-character token (request ids, lease receipts).
+std::string RandomToken();
+
+}  // namespace ocula

@@ -1,0 +1,30 @@
+// Backend URIs: "file:///var/lib/ocula/blobs", "sqlite:///data/ocula.db",
+// "s3://bucket?endpoint=...". Parsed into parts; no network access.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace ocula {
+
+struct Uri {
+  std::string scheme;     // lowercased, e.g. "file"
+  std::string authority;  // host[:port] or bucket; may be empty
+  std::string path;       // percent-decoded, e.g. "/var/lib/ocula/blobs"
+  std::map<std::string, std::string> query;  // percent-decoded parameters
+
+  // The URI without its query string, for logs (queries may hold secrets).
+  std::string Redacted() const;
+};
+
+// Parses "scheme://authority/path?k=v&...". InvalidArgument when there is no
+// "scheme://" prefix or a percent escape is malformed.
+StatusOr<Uri> ParseUri(std::string_view text);
+
+// Decodes %XX escapes (and '+' as space when `plus_as_space`).
+StatusOr<std::string> PercentDecode(std::string_view text, bool plus_as_space = false);
+
+}  // namespace ocula

@@ -1,0 +1,37 @@
+#include "core/ids.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace ocula {
+namespace {
+
+TEST(IdsTest, IdsAreValidUniqueAndOrderedByTime) {
+  std::set<std::string> seen;
+  std::string previous;
+  for (int64_t t = 1'700'000'000'000; t < 1'700'000'000'100; ++t) {
+    std::string id = NewId(t);
+    EXPECT_TRUE(IsValidId(id)) << id;
+    EXPECT_TRUE(seen.insert(id).second);
+    EXPECT_LT(previous, id);
+    previous = id;
+  }
+}
+
+TEST(IdsTest, RejectsMalformedIds) {
+  EXPECT_FALSE(IsValidId(""));
+  EXPECT_FALSE(IsValidId("../../etc/passwd"));
+  EXPECT_FALSE(IsValidId("01J0000000000000000000000u"));  // lowercase u not in alphabet
+  EXPECT_FALSE(IsValidId(std::string(27, '0')));
+}
+
+TEST(IdsTest, TokensAreHex) {
+  std::string t = RandomToken();
+  EXPECT_EQ(t.size(), 16u);
+  EXPECT_EQ(t.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(t, RandomToken());
+}
+
+}  // namespace
+}  // namespace ocula
