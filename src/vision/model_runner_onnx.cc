@@ -1,0 +1,143 @@
+// ModelRunner on ONNX Runtime (the default engine).
+#include <onnxruntime_cxx_api.h>
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "vision/model_runner_engines.h"
+
+namespace ocula::vision_internal {
+namespace {
+
+// One environment per process (ORT's logging and global thread state);
+// created on first use, never destroyed.
+StatusOr<Ort::Env*> SharedEnv() {
+  static std::optional<Ort::Env> env;
+  static std::once_flag once;
+  static Status status;
+  std::call_once(once, [] {
+    try {
+      env.emplace(ORT_LOGGING_LEVEL_WARNING, "ocula");
+    } catch (const Ort::Exception& e) {
+      status = absl::InternalError(absl::StrCat("ONNX Runtime failed to start: ", e.what()));
+    }
+  });
+  if (!status.ok()) return status;
+  return &*env;
+}
+
+std::vector<std::string> InputNames(Ort::Session& session) {
+  Ort::AllocatorWithDefaultOptions allocator;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < session.GetInputCount(); ++i) {
+    names.emplace_back(session.GetInputNameAllocated(i, allocator).get());
+  }
+  return names;
+}
+
+std::vector<std::string> OutputNames(Ort::Session& session) {
+  Ort::AllocatorWithDefaultOptions allocator;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < session.GetOutputCount(); ++i) {
+    names.emplace_back(session.GetOutputNameAllocated(i, allocator).get());
+  }
+  return names;
+}
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+Status CheckNames(Ort::Session& session, const RunnerOptions& options) {
+  std::vector<std::string> inputs = InputNames(session);
+  std::vector<std::string> outputs = OutputNames(session);
+  std::vector<std::string> missing;
+  if (!Contains(inputs, options.input_name)) missing.push_back("input " + options.input_name);
+  for (const std::string& name : options.output_names) {
+    if (!Contains(outputs, name)) missing.push_back("output " + name);
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "model ", options.model_path, " has no ", absl::StrJoin(missing, ", "), "; its inputs are [",
+      absl::StrJoin(inputs, ", "), "] and its outputs are [", absl::StrJoin(outputs, ", "), "]"));
+}
+
+Tensor CopyOut(const Ort::Value& value) {
+  Ort::TensorTypeAndShapeInfo info = value.GetTensorTypeAndShapeInfo();
+  Tensor tensor;
+  tensor.shape = info.GetShape();
+  const float* data = value.GetTensorData<float>();
+  tensor.data.assign(data, data + info.GetElementCount());
+  return tensor;
+}
+
+class OnnxRuntimeRunner final : public ModelRunner {
+ public:
+  OnnxRuntimeRunner(Ort::Session session, const RunnerOptions& options)
+      : session_(std::move(session)),
+        input_name_(options.input_name),
+        output_names_(options.output_names),
+        memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {
+    for (const std::string& name : output_names_) output_ptrs_.push_back(name.c_str());
+  }
+
+  StatusOr<std::vector<Tensor>> Run(const Tensor& input) override {
+    try {
+      // ORT does not write to inputs; the API just takes a non-const pointer.
+      Ort::Value in = Ort::Value::CreateTensor<float>(
+          memory_, const_cast<float*>(input.data.data()), input.data.size(), input.shape.data(),
+          input.shape.size());
+      const char* in_name = input_name_.c_str();
+      std::vector<Ort::Value> outs = session_.Run(Ort::RunOptions{nullptr}, &in_name, &in, 1,
+                                                  output_ptrs_.data(), output_ptrs_.size());
+      std::vector<Tensor> tensors;
+      for (const Ort::Value& value : outs) {
+        if (value.GetTensorTypeAndShapeInfo().GetElementType() !=
+            ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+          return absl::InternalError("ONNX Runtime: model output is not float32");
+        }
+        tensors.push_back(CopyOut(value));
+      }
+      return tensors;
+    } catch (const Ort::Exception& e) {
+      return absl::InternalError(absl::StrCat("ONNX Runtime: ", e.what()));
+    }
+  }
+
+ private:
+  // Constant after construction.
+  Ort::Session session_;
+  const std::string input_name_;
+  const std::vector<std::string> output_names_;
+  std::vector<const char*> output_ptrs_;  // into output_names_
+  Ort::MemoryInfo memory_;
+};
+
+Ort::SessionOptions MakeSessionOptions(const RunnerOptions& options) {
+  Ort::SessionOptions so;
+  so.SetIntraOpNumThreads(options.threads);
+  so.SetInterOpNumThreads(1);
+  so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
+  return so;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ModelRunner>> CreateOnnxRuntimeRunner(const RunnerOptions& options) {
+  OCULA_ASSIGN_OR_RETURN(Ort::Env * env, SharedEnv());
+  try {
+    Ort::Session session(*env, options.model_path.c_str(), MakeSessionOptions(options));
+    OCULA_RETURN_IF_ERROR(CheckNames(session, options));
+    return std::unique_ptr<ModelRunner>(
+        std::make_unique<OnnxRuntimeRunner>(std::move(session), options));
+  } catch (const Ort::Exception& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("ONNX Runtime cannot load model ", options.model_path, ": ", e.what()));
+  }
+}
+
+}  // namespace ocula::vision_internal
