@@ -15,13 +15,10 @@ APT_PACKAGES=(
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
+  # A nodejs from another repository may bundle npm: then Debian's npm is not needed.
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-# nodejs may come from another repository that provides npm itself.
-if command -v npm >/dev/null; then
-  missing=("${missing[@]/npm}")
-fi
-missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

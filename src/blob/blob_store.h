@@ -5,7 +5,7 @@
 // Implementations: blob_store_fs (files under a directory, the embedded
 // default), blob_store_memory (in-memory fake for unit tests),
 // blob_store_faulty (a decorator that injects errors for fault tests).
-// Every implementation passes tests/unit/blob_store_contract_test.cc.
+// Every implementation passes tests/unit/storage/blob_store_contract_test.cc.
 //
 // Thread-safety: implementations are safe for concurrent use.
 #pragma once

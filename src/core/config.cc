@@ -59,7 +59,7 @@ Setting Text(std::string key, std::string env, std::string help, std::string Con
 std::vector<Setting> MakeSettings() {
   using C = Config;
   return {
-      Text("data_dir", "OCULA_DATA_DIR", "Directory for embedded blobs, database and keys.",
+      Text("data_dir", "OCULA_DATA_DIR", "Directory for the embedded blob store and database.",
            &C::data_dir),
       Text("server.listen", "OCULA_LISTEN", "HTTP listen address, host:port.", &C::listen),
       Number("server.io_threads", "OCULA_IO_THREADS", "Threads serving HTTP.", &C::io_threads,

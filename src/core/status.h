@@ -38,6 +38,7 @@ inline constexpr std::string_view kInvalidImageSize = "InvalidImageSize";
 inline constexpr std::string_view kPayloadTooLarge = "PayloadTooLarge";
 inline constexpr std::string_view kInsufficientStorage = "InsufficientStorage";
 inline constexpr std::string_view kPreconditionFailed = "PreconditionFailed";
+inline constexpr std::string_view kMethodNotAllowed = "MethodNotAllowed";
 }  // namespace reason
 
 // Shorthands for the errors the upload path reports.

@@ -5,7 +5,7 @@
 // without an ack goes to the dead-letter list with its last error.
 //
 // Implementations: event_bus_sqlite (embedded durable queue inside the SQLite
-// database). Every implementation passes tests/unit/event_bus_contract_test.cc.
+// database). Every implementation passes tests/unit/storage/event_bus_sqlite_test.cc.
 //
 // Thread-safety: implementations are safe for concurrent use.
 #pragma once

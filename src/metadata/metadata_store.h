@@ -4,7 +4,7 @@
 //
 // Implementations: metadata_store_sqlite (embedded default, WAL, schema
 // migrations). Every implementation passes
-// tests/unit/metadata_store_contract_test.cc.
+// tests/unit/storage/metadata_store_sqlite_test.cc.
 //
 // Thread-safety: implementations are safe for concurrent use.
 #pragma once

@@ -1,0 +1,82 @@
+#include "api/error_mapping.h"
+
+#include <nlohmann/json.hpp>
+
+namespace ocula {
+namespace {
+
+struct Mapping {
+  std::string_view reason;
+  int http;
+};
+
+constexpr Mapping kByReason[] = {
+    {reason::kUnsupportedMediaType, 415}, {reason::kInvalidImageFormat, 400},
+    {reason::kInvalidImageSize, 400},     {reason::kPayloadTooLarge, 413},
+    {reason::kInsufficientStorage, 507},  {reason::kPreconditionFailed, 412},
+    {reason::kMethodNotAllowed, 405},
+};
+
+int HttpStatusForCode(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kAborted: return 409;
+    case StatusCode::kFailedPrecondition: return 412;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kUnimplemented: return 501;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kDeadlineExceeded: return 504;
+    default: return 500;
+  }
+}
+
+std::string CodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange: return "InvalidArgument";
+    case StatusCode::kUnauthenticated: return "Unauthorized";
+    case StatusCode::kPermissionDenied: return "Forbidden";
+    case StatusCode::kNotFound: return "NotFound";
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kAborted: return "Conflict";
+    case StatusCode::kFailedPrecondition: return "PreconditionFailed";
+    case StatusCode::kResourceExhausted: return "TooManyRequests";
+    case StatusCode::kUnimplemented: return "NotImplemented";
+    case StatusCode::kUnavailable: return "ServiceUnavailable";
+    case StatusCode::kDeadlineExceeded: return "Timeout";
+    default: return "InternalServerError";
+  }
+}
+
+}  // namespace
+
+int HttpStatusFor(const Status& status) {
+  std::string r = ReasonOf(status);
+  for (const Mapping& m : kByReason) {
+    if (m.reason == r) return m.http;
+  }
+  return HttpStatusForCode(status.code());
+}
+
+std::string ErrorCodeFor(const Status& status) {
+  std::string r = ReasonOf(status);
+  return r.empty() ? CodeName(status.code()) : r;
+}
+
+HttpResponse ErrorResponse(const Status& status) {
+  int http = HttpStatusFor(status);
+  std::string message = http >= 500 && http != 503 && http != 507
+                            ? "internal error; see the server log"
+                            : std::string(status.message());
+  nlohmann::json body = {{"error", {{"code", ErrorCodeFor(status)}, {"message", message}}}};
+  HttpResponse response = HttpResponse::Json(http, body.dump());
+  if (http == 503) response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+}  // namespace ocula

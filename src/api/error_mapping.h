@@ -1,0 +1,23 @@
+// The one place where errors become HTTP: a Status (code + optional reason,
+// see core/status.h) maps to an HTTP status and a JSON error body
+//   {"error": {"code": "...", "message": "..."}}
+// Handlers never pick error status codes themselves.
+#pragma once
+
+#include "api/http_types.h"
+#include "core/status.h"
+
+namespace ocula {
+
+// HTTP status for a non-OK status.
+int HttpStatusFor(const Status& status);
+
+// Contract error code: the status's reason when it has one, else a name per
+// status code ("NotFound", "InvalidArgument", "ServiceUnavailable", ...).
+std::string ErrorCodeFor(const Status& status);
+
+// The JSON error response for `status`. 5xx responses carry a generic message
+// (details go to the log); 503 responses carry Retry-After.
+HttpResponse ErrorResponse(const Status& status);
+
+}  // namespace ocula

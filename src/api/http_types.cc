@@ -1,0 +1,24 @@
+#include "api/http_types.h"
+
+namespace ocula {
+
+std::optional<std::string> HttpRequest::Header(const std::string& lowercase_name) const {
+  auto it = headers.find(lowercase_name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> HttpRequest::Query(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+HttpResponse HttpResponse::Json(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace ocula

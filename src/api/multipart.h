@@ -1,0 +1,28 @@
+// multipart/form-data parsing (RFC 7578) for uploads of one or more files.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace ocula {
+
+struct MultipartPart {
+  std::string name;          // form field name
+  std::string filename;      // "" when the part is not a file
+  std::string content_type;  // "" when the part gave none
+  std::string_view data;     // points into the parsed body
+};
+
+// The boundary parameter of a multipart/form-data Content-Type header, or
+// InvalidArgument when absent or malformed.
+StatusOr<std::string> MultipartBoundary(std::string_view content_type);
+
+// Splits `body` into its parts. InvalidArgument when the body does not follow
+// the boundary structure (missing closing delimiter, malformed part headers).
+StatusOr<std::vector<MultipartPart>> ParseMultipart(std::string_view body,
+                                                    std::string_view boundary);
+
+}  // namespace ocula

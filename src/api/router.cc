@@ -1,0 +1,66 @@
+#include "api/router.h"
+
+#include "absl/strings/str_join.h"
+#include "api/error_mapping.h"
+
+namespace ocula {
+namespace {
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, Handler handler) {
+  std::vector<std::string> segments = Split(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments),
+                     std::move(handler)});
+}
+
+bool Router::Match(const Route& route, const std::vector<std::string>& segments,
+                   std::map<std::string, std::string>* params) {
+  if (route.segments.size() != segments.size()) return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& want = route.segments[i];
+    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      if (segments[i].empty()) return false;
+      if (params) (*params)[want.substr(1, want.size() - 2)] = segments[i];
+    } else if (want != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+HttpResponse Router::Dispatch(HttpRequest& request, std::string* route) const {
+  std::vector<std::string> segments = Split(request.path);
+  std::vector<std::string> allowed;
+  for (const Route& r : routes_) {
+    if (!Match(r, segments, nullptr)) continue;
+    if (r.method != request.method && !(request.method == "HEAD" && r.method == "GET")) {
+      allowed.push_back(r.method);
+      continue;
+    }
+    Match(r, segments, &request.path_params);
+    *route = r.pattern;
+    return r.handler(request);
+  }
+  *route = "unmatched";
+  if (allowed.empty()) {
+    return ErrorResponse(absl::NotFoundError("no such endpoint: " + request.path));
+  }
+  HttpResponse response = ErrorResponse(
+      WithReason(absl::InvalidArgumentError(request.method + " is not allowed on " + request.path),
+                 reason::kMethodNotAllowed));
+  response.headers.emplace_back("Allow", absl::StrJoin(allowed, ", "));
+  return response;
+}
+
+}  // namespace ocula

@@ -1,0 +1,52 @@
+#include "app/backends.h"
+
+#include "blob/blob_store_fs.h"
+#include "events/event_bus_sqlite.h"
+#include "metadata/metadata_store_sqlite.h"
+
+namespace ocula {
+namespace {
+
+// file:///abs/dir and sqlite:///abs/file.db are absolute; file://rel/dir is
+// relative to the working directory (the authority is the first segment).
+std::string LocalPath(const Uri& uri) { return uri.authority + uri.path; }
+
+}  // namespace
+
+StatusOr<std::unique_ptr<BlobStore>> MakeBlobStore(const std::string& uri,
+                                                   const BackendContext& ctx) {
+  static const auto* registry = [] {
+    auto* r = new BackendRegistry<BlobStore, BackendContext>("blob store");
+    r->Register("file", [](const Uri& u, const BackendContext&) {
+      return MakeFsBlobStore(LocalPath(u));
+    });
+    return r;
+  }();
+  return registry->Create(uri, ctx);
+}
+
+StatusOr<std::unique_ptr<MetadataStore>> MakeMetadataStore(const std::string& uri,
+                                                           const BackendContext& ctx) {
+  static const auto* registry = [] {
+    auto* r = new BackendRegistry<MetadataStore, BackendContext>("metadata store");
+    r->Register("sqlite", [](const Uri& u, const BackendContext& c) {
+      return OpenSqliteMetadataStore(LocalPath(u), *c.clock);
+    });
+    return r;
+  }();
+  return registry->Create(uri, ctx);
+}
+
+StatusOr<std::unique_ptr<EventBus>> MakeEventBus(const std::string& uri,
+                                                 const BackendContext& ctx) {
+  static const auto* registry = [] {
+    auto* r = new BackendRegistry<EventBus, BackendContext>("event bus");
+    r->Register("sqlite", [](const Uri& u, const BackendContext& c) {
+      return OpenSqliteEventBus(LocalPath(u), c.bus_options, *c.clock);
+    });
+    return r;
+  }();
+  return registry->Create(uri, ctx);
+}
+
+}  // namespace ocula

@@ -1,0 +1,192 @@
+#include "app/serve.h"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "app/backends.h"
+#include "events/blob_created.h"
+#include "events/outbox_relay.h"
+#include "pipeline/worker_pool.h"
+
+namespace ocula {
+namespace {
+
+ImageLimits LimitsFrom(const Config& c) {
+  ImageLimits limits;
+  limits.max_bytes = c.max_upload_bytes;
+  limits.min_dimension = c.min_image_dimension;
+  limits.max_dimension = c.max_image_dimension;
+  limits.max_pixels = c.max_image_pixels;
+  return limits;
+}
+
+AnalyzerOptions AnalyzerOptionsFrom(const Config& c) {
+  AnalyzerOptions options;
+  options.engine = c.engine;
+  options.model_dir = c.model_dir;
+  options.top_tags = c.top_tags;
+  options.min_tag_confidence = c.min_tag_confidence;
+  options.limits = LimitsFrom(c);
+  return options;
+}
+
+BackendContext BackendContextFrom(const Config& c) {
+  BackendContext ctx;
+  ctx.bus_options.visibility_timeout = std::chrono::seconds(c.visibility_timeout_s);
+  ctx.bus_options.max_attempts = c.max_attempts;
+  ctx.bus_options.backoff_base = std::chrono::milliseconds(c.retry_backoff_ms);
+  ctx.bus_options.backoff_max = std::chrono::milliseconds(c.retry_backoff_max_ms);
+  return ctx;
+}
+
+int WorkerThreads(const Config& c) {
+  if (c.worker_threads > 0) return c.worker_threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Blocks SIGINT/SIGTERM in every thread (call before starting any) and
+// returns the set to wait on.
+sigset_t BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void AddGauges(MetricsRegistry& metrics, MetadataStore& metadata, EventBus& bus) {
+  metrics.AddGauge("ocula_queue_depth", "Events waiting or in progress, by topic.",
+                   [&bus](auto& out) {
+                     if (auto d = bus.Depth(kBlobCreatedTopic); d.ok()) {
+                       out.push_back({{{"topic", kBlobCreatedTopic}}, double(*d)});
+                     }
+                   });
+  metrics.AddGauge("ocula_images", "Images by status.", [&metadata](auto& out) {
+    if (auto counts = metadata.CountByStatus(); counts.ok()) {
+      for (auto [status, n] : *counts) {
+        out.push_back({{{"status", std::string(ToString(status))}}, double(n)});
+      }
+    }
+  });
+}
+
+}  // namespace
+
+int Serve(const Config& config, Role role) {
+  sigset_t signals = BlockShutdownSignals();
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    spdlog::critical("cannot create data directory {}: {}", config.data_dir, ec.message());
+    return 1;
+  }
+  BackendContext ctx = BackendContextFrom(config);
+  auto blobs = MakeBlobStore(config.blob_uri, ctx);
+  auto metadata = MakeMetadataStore(config.metadata_uri, ctx);
+  auto bus = MakeEventBus(config.events_uri, ctx);
+  for (const Status* s : {&blobs.status(), &metadata.status(), &bus.status()}) {
+    if (!s->ok()) {
+      spdlog::critical("cannot open a backend: {}", s->ToString());
+      return 1;
+    }
+  }
+  MetricsRegistry metrics;
+  AddGauges(metrics, **metadata, **bus);
+
+  OutboxRelay relay(**metadata, **bus, OutboxRelayOptions{});
+  Ingest ingest(**blobs, **metadata, LimitsFrom(config), Clock::Real(),
+                [&relay] { relay.Notify(); });
+
+  WorkerOptions worker_options;
+  worker_options.threads = role == Role::kApi ? 0 : WorkerThreads(config);
+  worker_options.max_attempts = config.max_attempts;
+  worker_options.model_retry = std::chrono::seconds(config.model_retry_s);
+  AnalyzerOptions analyzer_options = AnalyzerOptionsFrom(config);
+  WorkerPool workers(**bus, **metadata, **blobs,
+                     [analyzer_options] { return Analyzer::Create(analyzer_options); }, metrics,
+                     Clock::Real(), worker_options);
+
+  ApiDeps deps{ingest, **metadata, **blobs, metrics, [&]() {
+                 std::vector<HealthCheck> checks = {{"blob", (*blobs)->CheckHealth()},
+                                                    {"metadata", (*metadata)->CheckHealth()},
+                                                    {"events", (*bus)->CheckHealth()}};
+                 if (role != Role::kApi) {
+                   checks.push_back(
+                       {"models", workers.ModelsReady()
+                                      ? absl::OkStatus()
+                                      : absl::UnavailableError(workers.ModelError().empty()
+                                                                   ? "models are loading"
+                                                                   : workers.ModelError())});
+                 }
+                 return checks;
+               }};
+  Router router;
+  AddOpsRoutes(router, deps);
+  if (role != Role::kWorker) AddImageRoutes(router, deps);
+
+  HttpServerOptions http;
+  http.listen = config.listen;
+  http.io_threads = config.io_threads;
+  http.max_body_bytes = config.max_upload_bytes + (1 << 20);  // room for multipart framing
+  http.request_timeout = std::chrono::seconds(config.request_timeout_s);
+  http.shutdown_deadline = std::chrono::seconds(config.shutdown_deadline_s);
+  HttpServer server(http, InstrumentedHandler(router, metrics));
+
+  if (role != Role::kWorker) relay.Start();
+  workers.Start();
+  if (Status s = server.Start(); !s.ok()) {
+    spdlog::critical("{}", s.ToString());
+    return 1;
+  }
+  spdlog::info("ocula serving on http://{} (role {}, data {}, engine {}, {} worker(s))",
+               config.listen.substr(0, config.listen.rfind(':')) + ":" +
+                   std::to_string(server.port()),
+               role == Role::kAll ? "all" : role == Role::kApi ? "api" : "worker",
+               config.data_dir, config.engine, worker_options.threads);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  server.Stop();   // no new uploads; requests in progress finish
+  workers.Stop();  // images in hand finish; others go back to the queue
+  relay.Stop();
+  spdlog::info("shutdown complete");
+  return 0;
+}
+
+int AnalyzeFiles(const Config& config, const std::vector<std::string>& files) {
+  auto analyzer = Analyzer::Create(AnalyzerOptionsFrom(config));
+  if (!analyzer.ok()) {
+    std::cerr << "ocula: " << analyzer.status().message() << "\n";
+    return 1;
+  }
+  int failures = 0;
+  for (const std::string& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    nlohmann::json doc = {{"file", file}};
+    auto analysis = (*analyzer)->Analyze(bytes);
+    if (analysis.ok()) {
+      doc["metadata"] = nlohmann::json::parse(analysis->metadata_json);
+      doc["analysis"] = nlohmann::json::parse(analysis->analysis_json);
+    } else {
+      ++failures;
+      std::string code = ReasonOf(analysis.status());
+      doc["error"] = {{"code", code.empty() ? "FailedToProcess" : code},
+                      {"message", std::string(analysis.status().message())}};
+    }
+    std::cout << doc.dump() << "\n";
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace ocula

@@ -1,0 +1,106 @@
+#include "metadata/migrations.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace ocula {
+namespace sqlite {
+namespace {
+
+StatusOr<int64_t> CurrentVersion(Connection& connection, const std::string& table) {
+  OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                         connection.Prepare(absl::StrCat("SELECT COALESCE(MAX(version), 0) FROM ",
+                                                         table)));
+  OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  return has_row ? stmt.ColumnInt(0) : 0;
+}
+
+Status ApplyStep(Connection& connection, const std::string& table, int64_t version,
+                 std::string_view sql, int64_t now_ms) {
+  OCULA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(connection));
+  // Another process may have applied it between our check and our lock.
+  OCULA_ASSIGN_OR_RETURN(int64_t current, CurrentVersion(connection, table));
+  if (current >= version) return absl::OkStatus();
+  OCULA_RETURN_IF_ERROR(connection.Exec(sql));
+  OCULA_ASSIGN_OR_RETURN(
+      Statement record,
+      connection.Prepare(absl::StrCat("INSERT INTO ", table, " (version, applied_ms) VALUES (?, ?)")));
+  OCULA_RETURN_IF_ERROR(record.BindInt(1, version).BindInt(2, now_ms).Run());
+  return txn.Commit();
+}
+
+}  // namespace
+
+StatusOr<int> ApplyMigrations(Connection& connection, std::string_view migrations_table,
+                              std::span<const std::string_view> steps, int64_t now_ms) {
+  std::string table(migrations_table);
+  OCULA_RETURN_IF_ERROR(connection.Exec(absl::StrCat(
+      "CREATE TABLE IF NOT EXISTS ", table,
+      " (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)")));
+  OCULA_ASSIGN_OR_RETURN(int64_t current, CurrentVersion(connection, table));
+  const auto latest = static_cast<int64_t>(steps.size());
+  if (current > latest) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database schema '", table, "' is at version ", current,
+        ", newer than this build supports (", latest, "); upgrade Ocula"));
+  }
+  int applied = 0;
+  for (int64_t version = current + 1; version <= latest; ++version) {
+    OCULA_RETURN_IF_ERROR(ApplyStep(connection, table, version,
+                                    steps[static_cast<size_t>(version - 1)], now_ms));
+    ++applied;
+  }
+  return applied;
+}
+
+}  // namespace sqlite
+
+namespace {
+// Version 1: images, embeddings, outbox.
+//  - images_status_id serves "status = ? ORDER BY id DESC"; the primary key
+//    index on id serves unfiltered newest-first listing (ids are ULIDs, which
+//    sort by creation time).
+//  - idempotency_key is NULL when the upload had none (UNIQUE allows many NULLs).
+//  - outbox_pending serves "relayed = 0 ORDER BY rowid" (insertion order).
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE images (
+  id TEXT PRIMARY KEY,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'processing', 'done', 'failed')),
+  content_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  blob_key TEXT NOT NULL,
+  idempotency_key TEXT UNIQUE,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  metadata_json TEXT NOT NULL DEFAULT '',
+  analysis_json TEXT NOT NULL DEFAULT '',
+  error_json TEXT NOT NULL DEFAULT '',
+  pipeline_version TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX images_status_id ON images (status, id);
+CREATE TABLE embeddings (
+  image_id TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+  model TEXT NOT NULL,
+  dims INTEGER NOT NULL,
+  vector BLOB NOT NULL,
+  PRIMARY KEY (image_id, model)
+);
+CREATE TABLE outbox (
+  id TEXT PRIMARY KEY,
+  topic TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  relayed INTEGER NOT NULL DEFAULT 0,
+  image_id TEXT
+);
+CREATE INDEX outbox_pending ON outbox (relayed);
+CREATE INDEX outbox_image ON outbox (image_id);
+)sql";
+
+constexpr std::string_view kSteps[] = {kV1};
+}  // namespace
+
+std::span<const std::string_view> MetadataMigrations() { return kSteps; }
+
+}  // namespace ocula

@@ -1,0 +1,91 @@
+#include "pipeline/ingest.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.h"
+#include "core/sha256.h"
+#include "events/blob_created.h"
+
+namespace ocula {
+
+bool IsAcceptableImageContentType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  return type.rfind("image/", 0) == 0 || type == "application/octet-stream";
+}
+
+Ingest::Ingest(BlobStore& blobs, MetadataStore& metadata, const ImageLimits& limits,
+               Clock& clock, std::function<void()> on_created)
+    : blobs_(blobs),
+      metadata_(metadata),
+      limits_(limits),
+      clock_(clock),
+      on_created_(std::move(on_created)) {}
+
+std::string Ingest::BlobKeyFor(const std::string& id) { return "images/" + id; }
+
+StatusOr<ImageHeader> Ingest::Check(std::string_view bytes,
+                                    const std::string& declared_content_type) const {
+  if (!declared_content_type.empty() && !IsAcceptableImageContentType(declared_content_type)) {
+    return UnsupportedMediaTypeError("content type '" + declared_content_type +
+                                     "' is not an image type; send image/* or "
+                                     "application/octet-stream");
+  }
+  if (bytes.empty()) return InvalidImageFormatError("the image is empty (0 bytes)");
+  return ProbeImage(bytes, limits_);
+}
+
+StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
+  OCULA_ASSIGN_OR_RETURN(ImageHeader header,
+                         Check(request.bytes, request.declared_content_type));
+
+  int64_t now = clock_.NowMs();
+  ImageRecord image;
+  image.id = NewId(now);
+  image.status = ImageStatus::kPending;
+  image.content_type = header.mime_type;
+  image.size = request.bytes.size();
+  image.sha256 = Sha256Hex(request.bytes);
+  image.blob_key = BlobKeyFor(image.id);
+  image.idempotency_key = request.idempotency_key;
+  image.created_ms = image.updated_ms = now;
+
+  OCULA_RETURN_IF_ERROR(blobs_.Put(image.blob_key, request.bytes));
+
+  BlobCreated event;
+  event.event_id = NewId(now);
+  event.image_id = image.id;
+  event.blob_key = image.blob_key;
+  event.content_type = image.content_type;
+  event.sha256 = image.sha256;
+  event.request_id = request.request_id;
+  event.size = image.size;
+  event.time_ms = now;
+  OutboxEvent outbox{event.event_id, kBlobCreatedTopic, MakeBlobCreatedPayload(event), now};
+
+  auto created = metadata_.CreateImage(image, outbox);
+  if (!created.ok() || !created->created) {
+    // No document refers to the blob just written: remove it (best effort; the
+    // reconciler cleans what a crash leaves behind).
+    if (Status s = blobs_.Delete(image.blob_key); !s.ok()) {
+      spdlog::warn("req={} could not remove orphan blob {}: {}", request.request_id,
+                   image.blob_key, s.ToString());
+    }
+    return created;
+  }
+  if (on_created_) on_created_();
+  return created;
+}
+
+Status Ingest::Delete(const std::string& id) {
+  OCULA_ASSIGN_OR_RETURN(ImageRecord image, metadata_.GetImage(id));
+  OCULA_RETURN_IF_ERROR(metadata_.DeleteImage(id));
+  Status s = blobs_.Delete(image.blob_key);
+  if (!s.ok() && s.code() != StatusCode::kNotFound) {
+    spdlog::warn("image {} deleted but its blob {} could not be removed: {}", id, image.blob_key,
+                 s.ToString());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ocula

@@ -1,0 +1,86 @@
+// WorkerPool: the analysis function of the reference design, as threads in
+// this process. Each worker takes BlobCreated events from the bus, reads the
+// blob, runs its own Analyzer and writes the result document, then acks.
+//
+// Delivery is at least once; results are idempotent: a redelivered event for
+// an image already analysed by the same pipeline version is acked without
+// work, and a repeated analysis overwrites, never duplicates.
+// Failures: an image that cannot be decoded is marked failed at once;
+// other errors are retried with the bus's backoff until max attempts, then the
+// image is marked failed and the event dead-lettered.
+// Models: each worker builds its Analyzer with the factory; while that fails
+// (missing/corrupt model) the worker takes no events, reports the error
+// (ModelsReady/ModelError) and retries every model_retry.
+//
+// Thread-safety: Start/Stop from one thread; the getters are safe anywhere.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "blob/blob_store.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "events/event_bus.h"
+#include "metadata/metadata_store.h"
+#include "vision/analyzer.h"
+
+namespace ocula {
+
+using AnalyzerFactory = std::function<StatusOr<std::unique_ptr<Analyzer>>()>;
+
+struct WorkerOptions {
+  int threads = 1;
+  int max_attempts = 5;  // the bus's; used to decide when a failure is final
+  std::chrono::milliseconds receive_wait{500};
+  std::chrono::milliseconds model_retry{10'000};
+};
+
+class WorkerPool {
+ public:
+  WorkerPool(EventBus& bus, MetadataStore& metadata, BlobStore& blobs, AnalyzerFactory factory,
+             MetricsRegistry& metrics, Clock& clock, WorkerOptions options);
+  ~WorkerPool();
+
+  void Start();
+  // Stops taking events; each worker finishes the image in hand. Events
+  // received but not started are given back to the bus at once.
+  void Stop();
+
+  // True once every worker has loaded its models.
+  bool ModelsReady() const;
+  // The last model loading error ("" when none).
+  std::string ModelError() const;
+
+ private:
+  void Run(int index);
+  std::unique_ptr<Analyzer> LoadAnalyzer();
+  void Process(Analyzer& analyzer, const Message& message);
+  Status Analyze(Analyzer& analyzer, const ImageRecord& image);
+  void Fail(const Message& message, const std::string& image_id, const Status& error);
+  bool SleepUnlessStopping(std::chrono::milliseconds duration);
+
+  EventBus& bus_;
+  MetadataStore& metadata_;
+  BlobStore& blobs_;
+  AnalyzerFactory factory_;
+  MetricsRegistry& metrics_;
+  Clock& clock_;
+  const WorkerOptions options_;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> ready_workers_{0};
+  std::vector<std::thread> threads_;
+  mutable std::mutex mu_;
+  std::condition_variable stop_cv_;
+  std::string model_error_;  // guarded by mu_
+};
+
+}  // namespace ocula

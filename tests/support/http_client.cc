@@ -1,0 +1,168 @@
+#include "http_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace ocula::testing {
+namespace {
+
+int Connect(int port, int timeout_ms) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string Head(const ClientRequest& r, size_t content_length) {
+  std::string head = r.method + " " + r.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  bool has_length = false;
+  for (const auto& [k, v] : r.headers) {
+    head += k + ": " + v + "\r\n";
+    if (strcasecmp(k.c_str(), "content-length") == 0) has_length = true;
+  }
+  if (!has_length && (content_length > 0 || r.method == "POST" || r.method == "PUT")) {
+    head += "Content-Length: " + std::to_string(content_length) + "\r\n";
+  }
+  return head + "\r\n";
+}
+
+ClientResponse Parse(const std::string& raw) {
+  ClientResponse out;
+  size_t end = raw.find("\r\n\r\n");
+  if (end == std::string::npos) {
+    out.error = "incomplete response (" + std::to_string(raw.size()) + " bytes)";
+    return out;
+  }
+  std::istringstream lines(raw.substr(0, end));
+  std::string line;
+  std::getline(lines, line);
+  if (line.size() < 12) {
+    out.error = "bad status line";
+    return out;
+  }
+  out.status = std::stoi(line.substr(9, 3));
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t v = line.find_first_not_of(' ', colon + 1);
+    out.headers[name] = v == std::string::npos ? "" : line.substr(v);
+  }
+  out.body = raw.substr(end + 4);
+  return out;
+}
+
+}  // namespace
+
+std::string ClientResponse::Header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? "" : it->second;
+}
+
+ClientResponse Send(int port, const ClientRequest& request, int timeout_ms) {
+  ClientResponse failed;
+  int fd = Connect(port, timeout_ms);
+  if (fd < 0) {
+    failed.error = std::string("connect: ") + std::strerror(errno);
+    return failed;
+  }
+  if (!SendAll(fd, Head(request, request.body.size()) + request.body)) {
+    // The server may answer early (413) and close; still read what it said.
+  }
+  std::string raw;
+  char buf[65536];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<size_t>(n));
+  close(fd);
+  if (raw.empty()) {
+    failed.error = "no response";
+    return failed;
+  }
+  return Parse(raw);
+}
+
+ClientResponse Get(int port, const std::string& path,
+                   std::vector<std::pair<std::string, std::string>> headers) {
+  return Send(port, {"GET", path, std::move(headers), ""});
+}
+
+ClientResponse Post(int port, const std::string& path, const std::string& content_type,
+                    const std::string& body,
+                    std::vector<std::pair<std::string, std::string>> headers) {
+  if (!content_type.empty()) headers.emplace_back("Content-Type", content_type);
+  return Send(port, {"POST", path, std::move(headers), body});
+}
+
+ClientResponse Delete(int port, const std::string& path) {
+  return Send(port, {"DELETE", path, {}, ""});
+}
+
+void SendTruncated(int port, const std::string& path, const std::string& content_type,
+                   const std::string& partial_body, size_t announced_length) {
+  int fd = Connect(port, 5000);
+  if (fd < 0) return;
+  ClientRequest r{"POST", path, {{"Content-Type", content_type},
+                                 {"Content-Length", std::to_string(announced_length)}}, ""};
+  SendAll(fd, Head(r, announced_length) + partial_body);
+  linger l{1, 0};  // reset, as a client that crashed would
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close(fd);
+}
+
+std::string MultipartBody(const std::vector<FilePart>& parts, const std::string& boundary) {
+  std::string body;
+  for (const FilePart& p : parts) {
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+            p.filename + "\"\r\nContent-Type: " + p.content_type + "\r\n\r\n" + p.data + "\r\n";
+  }
+  return body + "--" + boundary + "--\r\n";
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace ocula::testing
