@@ -104,5 +104,32 @@ TEST(CrashRecoveryTest, Kill9DuringUploadsLosesNothingAcknowledged) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(CrashRecoveryTest, SigtermDrainsAndLosesNothing) {
+  std::string dir = MakeTempDir("ocula-sigterm");
+  const std::vector<std::string> photos = Photos();
+  std::vector<std::string> ids;
+  {
+    ServerProcess server(dir, {{"OCULA_WORKERS", "1"}});
+    ASSERT_TRUE(server.Start()) << server.log();
+    for (int i = 0; i < 30; ++i) {
+      auto r = Post(server.port(), "/v1/images", "image/jpeg", photos[i % photos.size()]);
+      ASSERT_EQ(r.status, 202);
+      ids.push_back(json::parse(r.body)["id"]);
+    }
+    EXPECT_EQ(server.Terminate(), 0) << server.log();  // with analyses still queued
+    EXPECT_NE(server.log().find("shutdown complete"), std::string::npos) << server.log();
+  }
+  ServerProcess restarted(dir, {{"OCULA_WORKERS", "1"}});
+  ASSERT_TRUE(restarted.Start()) << restarted.log();
+  for (const std::string& id : ids) {
+    std::string body = WaitForAnalysis(restarted.port(), id, 60000);
+    ASSERT_FALSE(body.empty()) << id << "\n" << restarted.log();
+    EXPECT_EQ(json::parse(body)["status"], "done");
+  }
+  EXPECT_EQ(AllImages(restarted.port()).size(), ids.size());
+  EXPECT_EQ(restarted.Terminate(), 0);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace ocula::testing
