@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libboost-dev libboost-system-dev libvips-dev libturbojpeg0-dev libsqlite3-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libabsl-dev
   libssl-dev libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm
+  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm wordnet-base libtesseract-dev tesseract-ocr-eng
 )
 
 missing=()

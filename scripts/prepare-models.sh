@@ -3,7 +3,10 @@
 # from the shared model store into models/<folder>/, and verifies their sha256.
 #
 #   OCULA_SHARED_MODELS  where to copy from (default: <repo>/../shared/models);
-#                        files are looked up as $OCULA_SHARED_MODELS/<folder>/<file>.
+#                        files are looked up as $OCULA_SHARED_MODELS/<source>/<file>,
+#                        where <source> is the manifest's optional top-level
+#                        `source = "..."` key, else the manifest's folder name.
+#                        A manifest without a [labels] table copies only its model.
 #
 # Safe to run again: a file already present with the right sha256 is left alone.
 # Exits non-zero, naming each missing or wrong file and where it was expected.
@@ -30,10 +33,10 @@ toml_string() {
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
-# prepare_file <folder> <manifest> <file name> <expected sha256>
+# prepare_file <folder> <source folder> <manifest> <file name> <expected sha256>
 prepare_file() {
-  local folder="$1" manifest="$2" name="$3" want="$4"
-  local dest="$repo/models/$folder/$name" src="$shared/$folder/$name"
+  local folder="$1" source="$2" manifest="$3" name="$4" want="$5"
+  local dest="$repo/models/$folder/$name" src="$shared/$source/$name"
   if [ -z "$name" ] || [ -z "$want" ]; then
     fail "$manifest: a file name or its sha256 is missing"
     return
@@ -43,7 +46,7 @@ prepare_file() {
     return
   fi
   if [ ! -f "$src" ]; then
-    fail "$name is missing: expected it at $src (set OCULA_SHARED_MODELS to the folder holding $folder/$name)"
+    fail "$name is missing: expected it at $src (set OCULA_SHARED_MODELS to the folder holding $source/$name)"
     return
   fi
   local got
@@ -73,10 +76,14 @@ fi
 for manifest in "${manifests[@]}"; do
   folder="$(basename "$(dirname "$manifest")")"
   rel="models/$folder/model.toml"
-  prepare_file "$folder" "$rel" "$(toml_string "$manifest" "" file)" \
+  source="$(toml_string "$manifest" "" source)"
+  source="${source:-$folder}"
+  prepare_file "$folder" "$source" "$rel" "$(toml_string "$manifest" "" file)" \
     "$(toml_string "$manifest" "" sha256)"
-  prepare_file "$folder" "$rel" "$(toml_string "$manifest" labels file)" \
-    "$(toml_string "$manifest" labels sha256)"
+  if grep -Eq '^[[:space:]]*\[labels\][[:space:]]*(#.*)?$' "$manifest"; then
+    prepare_file "$folder" "$source" "$rel" "$(toml_string "$manifest" labels file)" \
+      "$(toml_string "$manifest" labels sha256)"
+  fi
 done
 
 if [ "$failures" -gt 0 ]; then

@@ -34,10 +34,12 @@ struct ApiDeps {
 void AddImageRoutes(Router& router, const ApiDeps& deps);
 void AddOpsRoutes(Router& router, const ApiDeps& deps);
 
-// Wraps `router` into the server's handler: assigns route labels, counts
+// Wraps `router` into the server's handler: checks the API key (auth.h) on
+// every path but the operations endpoints, assigns route labels, counts
 // requests by route and status code, logs one line per request with its id.
 std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& router,
-                                                              MetricsRegistry& metrics);
+                                                              MetricsRegistry& metrics,
+                                                              std::string api_key);
 
 // The JSON document of an image as the API returns it.
 std::string ImageDocumentJson(const ImageRecord& image);

@@ -14,7 +14,9 @@ constexpr Mapping kByReason[] = {
     {reason::kUnsupportedMediaType, 415}, {reason::kInvalidImageFormat, 400},
     {reason::kInvalidImageSize, 400},     {reason::kPayloadTooLarge, 413},
     {reason::kInsufficientStorage, 507},  {reason::kPreconditionFailed, 412},
-    {reason::kMethodNotAllowed, 405},
+    {reason::kMethodNotAllowed, 405},     {reason::kUnauthorized, 401},
+    {reason::kInvalidImageUrl, 400},      {reason::kNotSupportedVisualFeature, 400},
+    {reason::kNotSupportedLanguage, 400}, {reason::kInvalidDetails, 400},
 };
 
 int HttpStatusForCode(StatusCode code) {
@@ -74,6 +76,30 @@ HttpResponse ErrorResponse(const Status& status) {
                             ? "internal error; see the server log"
                             : std::string(status.message());
   nlohmann::json body = {{"error", {{"code", ErrorCodeFor(status)}, {"message", message}}}};
+  HttpResponse response = HttpResponse::Json(http, body.dump());
+  if (http == 503) response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+HttpResponse VisionErrorResponse(const Status& status) {
+  int http = HttpStatusFor(status);
+  std::string inner = ReasonOf(status);
+  if (inner == reason::kPayloadTooLarge) {
+    http = 400;
+    inner = std::string(reason::kInvalidImageSize);
+  }
+  std::string outer = http >= 500 ? (http == 503 ? "ServiceUnavailable" : "InternalServerError")
+                                   : "InvalidRequest";
+  if (inner.empty()) {
+    inner = http == 404 ? "NotFound"
+            : http >= 500 ? (http == 503 ? "ServiceUnavailable" : "FailedToProcess")
+                          : "BadArgument";
+  }
+  std::string message = http >= 500 && http != 503 ? "internal error; see the server log"
+                                                    : std::string(status.message());
+  nlohmann::json body = {
+      {"error",
+       {{"code", outer}, {"message", message}, {"innererror", {{"code", inner}, {"message", message}}}}}};
   HttpResponse response = HttpResponse::Json(http, body.dump());
   if (http == 503) response.headers.emplace_back("Retry-After", "1");
   return response;

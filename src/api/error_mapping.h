@@ -20,4 +20,11 @@ std::string ErrorCodeFor(const Status& status);
 // (details go to the log); 503 responses carry Retry-After.
 HttpResponse ErrorResponse(const Status& status);
 
+// The Computer Vision v3.2 error for `status` (CONTRACTS.md §1):
+//   {"error": {"code": "InvalidRequest", "message": "...",
+//              "innererror": {"code": "InvalidImageFormat", "message": "..."}}}
+// Outer codes: InvalidRequest (4xx), InternalServerError, ServiceUnavailable;
+// too-large images are InvalidImageSize (400) as upstream reports them.
+HttpResponse VisionErrorResponse(const Status& status);
+
 }  // namespace ocula

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api.h"
+#include "api/auth.h"
 #include "api/error_mapping.h"
 
 namespace ocula {
@@ -39,13 +40,25 @@ void AddOpsRoutes(Router& router, const ApiDeps& deps) {
 }
 
 std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& router,
-                                                              MetricsRegistry& metrics) {
+                                                              MetricsRegistry& metrics,
+                                                              std::string api_key) {
   metrics.SetHelp("ocula_http_requests_total", "HTTP requests by route, method and status code.");
   metrics.SetHelp("ocula_http_request_seconds", "HTTP request handling time.");
-  return [&router, &metrics](HttpRequest& req) {
+  return [&router, &metrics, api_key = std::move(api_key)](HttpRequest& req) {
     auto start = std::chrono::steady_clock::now();
     std::string route;
-    HttpResponse response = router.Dispatch(req, &route);
+    HttpResponse response;
+    if (!IsOpenPath(req.path) && !HasValidKey(req, api_key)) {
+      route = "unauthorized";
+      Status denied = WithReason(
+          absl::UnauthenticatedError("missing or wrong API key: send it as "
+                                     "Ocp-Apim-Subscription-Key or Authorization: Bearer"),
+          reason::kUnauthorized);
+      response = req.path.rfind("/vision/", 0) == 0 ? VisionErrorResponse(denied)
+                                                     : ErrorResponse(denied);
+    } else {
+      response = router.Dispatch(req, &route);
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     metrics

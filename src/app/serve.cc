@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/http_server.h"
+#include "api/vision_api.h"
 #include "app/backends.h"
 #include "events/blob_created.h"
 #include "events/outbox_relay.h"
@@ -28,13 +29,30 @@ ImageLimits LimitsFrom(const Config& c) {
   return limits;
 }
 
-AnalyzerOptions AnalyzerOptionsFrom(const Config& c) {
+StatusOr<AnalyzerOptions> AnalyzerOptionsFrom(const Config& c) {
   AnalyzerOptions options;
   options.engine = c.engine;
   options.model_dir = c.model_dir;
   options.top_tags = c.top_tags;
   options.min_tag_confidence = c.min_tag_confidence;
   options.limits = LimitsFrom(c);
+  auto features = ParseFeatureList(c.features, /*allow_text=*/true);
+  if (!features.ok()) {
+    return absl::InvalidArgumentError("vision.features: " + std::string(features.status().message()));
+  }
+  options.pipeline_features = *features;
+  options.ocr_when_text_likely = c.ocr_when_text_likely;
+  options.object_model = c.object_model;
+  options.face_model = c.face_model;
+  return options;
+}
+
+UrlFetchOptions UrlFetchOptionsFrom(const Config& c) {
+  UrlFetchOptions options;
+  options.max_bytes = c.max_upload_bytes;
+  options.timeout = std::chrono::milliseconds(c.url_timeout_ms);
+  options.max_redirects = c.url_max_redirects;
+  options.allow_private_addresses = c.url_allow_private;
   return options;
 }
 
@@ -82,6 +100,11 @@ void AddGauges(MetricsRegistry& metrics, MetadataStore& metadata, EventBus& bus)
 }  // namespace
 
 int Serve(const Config& config, Role role) {
+  auto analyzer_options = AnalyzerOptionsFrom(config);
+  if (!analyzer_options.ok()) {
+    spdlog::critical("configuration error: {}", analyzer_options.status().ToString());
+    return 2;
+  }
   sigset_t signals = BlockShutdownSignals();
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -110,10 +133,13 @@ int Serve(const Config& config, Role role) {
   worker_options.threads = role == Role::kApi ? 0 : WorkerThreads(config);
   worker_options.max_attempts = config.max_attempts;
   worker_options.model_retry = std::chrono::seconds(config.model_retry_s);
-  AnalyzerOptions analyzer_options = AnalyzerOptionsFrom(config);
-  WorkerPool workers(**bus, **metadata, **blobs,
-                     [analyzer_options] { return Analyzer::Create(analyzer_options); }, metrics,
-                     Clock::Real(), worker_options);
+  auto make_analyzer = [options = *analyzer_options] { return Analyzer::Create(options); };
+  WorkerPool workers(**bus, **metadata, **blobs, make_analyzer, metrics, Clock::Real(),
+                     worker_options);
+  // On-demand analyses for /vision, on the HTTP threads: one analyzer each at most.
+  AnalyzerPool api_analyzers(make_analyzer, static_cast<size_t>(config.io_threads));
+  ReadOperations reads(api_analyzers, Clock::Real());
+  VisionDeps vision{api_analyzers, reads, UrlFetchOptionsFrom(config)};
 
   ApiDeps deps{ingest, **metadata, **blobs, metrics, [&]() {
                  std::vector<HealthCheck> checks = {{"blob", (*blobs)->CheckHealth()},
@@ -131,7 +157,10 @@ int Serve(const Config& config, Role role) {
                }};
   Router router;
   AddOpsRoutes(router, deps);
-  if (role != Role::kWorker) AddImageRoutes(router, deps);
+  if (role != Role::kWorker) {
+    AddImageRoutes(router, deps);
+    AddVisionRoutes(router, vision);
+  }
 
   HttpServerOptions http;
   http.listen = config.listen;
@@ -139,7 +168,7 @@ int Serve(const Config& config, Role role) {
   http.max_body_bytes = config.max_upload_bytes + (1 << 20);  // room for multipart framing
   http.request_timeout = std::chrono::seconds(config.request_timeout_s);
   http.shutdown_deadline = std::chrono::seconds(config.shutdown_deadline_s);
-  HttpServer server(http, InstrumentedHandler(router, metrics));
+  HttpServer server(http, InstrumentedHandler(router, metrics, config.api_key));
 
   if (role != Role::kWorker) relay.Start();
   workers.Start();
@@ -164,7 +193,12 @@ int Serve(const Config& config, Role role) {
 }
 
 int AnalyzeFiles(const Config& config, const std::vector<std::string>& files) {
-  auto analyzer = Analyzer::Create(AnalyzerOptionsFrom(config));
+  auto options = AnalyzerOptionsFrom(config);
+  if (!options.ok()) {
+    std::cerr << "ocula: " << options.status().message() << "\n";
+    return 2;
+  }
+  auto analyzer = Analyzer::Create(*options);
   if (!analyzer.ok()) {
     std::cerr << "ocula: " << analyzer.status().message() << "\n";
     return 1;

@@ -56,6 +56,18 @@ Setting Text(std::string key, std::string env, std::string help, std::string Con
                  [field](const Config& c) { return c.*field; }};
 }
 
+Setting Bool(std::string key, std::string env, std::string help, bool Config::*field) {
+  return Setting{std::move(key), std::move(env), std::move(help),
+                 [field](Config& c, const std::string& v) -> Status {
+                   if (v != "true" && v != "false") {
+                     return absl::InvalidArgumentError("'" + v + "' is not true or false");
+                   }
+                   c.*field = v == "true";
+                   return absl::OkStatus();
+                 },
+                 [field](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
 std::vector<Setting> MakeSettings() {
   using C = Config;
   return {
@@ -66,6 +78,10 @@ std::vector<Setting> MakeSettings() {
              1, 256),
       Number("server.request_timeout_s", "OCULA_REQUEST_TIMEOUT_S",
              "Seconds a client may take to send one request.", &C::request_timeout_s, 1, 3600),
+      Text("server.api_key", "OCULA_API_KEY",
+           "Key required on /v1 and /vision (Ocp-Apim-Subscription-Key or Bearer); "
+           "empty = no key. Prefer the environment variable to a file.",
+           &C::api_key),
       Text("storage.blob", "OCULA_BLOB",
            "Blob store URI (file://DIR). Default: file://DATA_DIR/blobs.", &C::blob_uri),
       Text("storage.metadata", "OCULA_METADATA",
@@ -109,6 +125,27 @@ std::vector<Setting> MakeSettings() {
       Number("vision.model_retry_s", "OCULA_MODEL_RETRY_S",
              "Seconds between attempts to load a missing or broken model.", &C::model_retry_s,
              1, 3600),
+      Text("vision.features", "OCULA_FEATURES",
+           "Features the upload pipeline runs: Categories, Tags, Description, Faces, "
+           "ImageType, Color, Adult, Objects, Text (OCR).",
+           &C::features),
+      Bool("vision.ocr_when_text_likely", "OCULA_OCR_WHEN_TEXT_LIKELY",
+           "Also run OCR in the pipeline when the classifier sees a text-bearing object "
+           "(sign, menu, web site, book...).",
+           &C::ocr_when_text_likely),
+      Text("vision.object_model", "OCULA_OBJECT_MODEL",
+           "Object detector folder under model_dir: objects (FastestDet) or objects-nanodet.",
+           &C::object_model),
+      Text("vision.face_model", "OCULA_FACE_MODEL",
+           "Face detector folder under model_dir: faces (YuNet) or faces-ultraface.",
+           &C::face_model),
+      Bool("vision.url_allow_private", "OCULA_URL_ALLOW_PRIVATE",
+           "Let {\"url\"} bodies fetch from loopback, private and link-local addresses.",
+           &C::url_allow_private),
+      Number("vision.url_timeout_ms", "OCULA_URL_TIMEOUT_MS", "Time limit for fetching a URL.",
+             &C::url_timeout_ms, 100, 600'000),
+      Number("vision.url_max_redirects", "OCULA_URL_MAX_REDIRECTS",
+             "Redirects followed when fetching a URL.", &C::url_max_redirects, 0, 10),
       Number("workers.threads", "OCULA_WORKERS", "Analysis threads; 0 = one per core.",
              &C::worker_threads, 0, 1024),
       Number("workers.shutdown_deadline_s", "OCULA_SHUTDOWN_DEADLINE_S",

@@ -23,6 +23,7 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   int io_threads = 2;
   int request_timeout_s = 60;
+  std::string api_key;  // "" = no key required
 
   // [storage] backend URIs; empty = embedded default under data_dir.
   std::string blob_uri;
@@ -47,6 +48,13 @@ struct Config {
   int top_tags = 5;
   double min_tag_confidence = 0.01;
   int model_retry_s = 10;
+  std::string features = "Categories,Tags,Description,Faces,ImageType,Color,Adult,Objects";
+  bool ocr_when_text_likely = true;
+  std::string object_model = "objects";  // folder under model_dir
+  std::string face_model = "faces";
+  bool url_allow_private = false;
+  int url_timeout_ms = 10'000;
+  int url_max_redirects = 3;
 
   // [workers]
   int worker_threads = 0;  // 0 = one per core

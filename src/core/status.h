@@ -39,6 +39,12 @@ inline constexpr std::string_view kPayloadTooLarge = "PayloadTooLarge";
 inline constexpr std::string_view kInsufficientStorage = "InsufficientStorage";
 inline constexpr std::string_view kPreconditionFailed = "PreconditionFailed";
 inline constexpr std::string_view kMethodNotAllowed = "MethodNotAllowed";
+inline constexpr std::string_view kInvalidThumbnailSize = "InvalidThumbnailSize";
+inline constexpr std::string_view kNotSupportedVisualFeature = "NotSupportedVisualFeature";
+inline constexpr std::string_view kInvalidImageUrl = "InvalidImageUrl";
+inline constexpr std::string_view kNotSupportedLanguage = "NotSupportedLanguage";
+inline constexpr std::string_view kInvalidDetails = "InvalidDetails";
+inline constexpr std::string_view kUnauthorized = "Unauthorized";
 }  // namespace reason
 
 // Shorthands for the errors the upload path reports.

@@ -1,104 +1,259 @@
 #include "vision/analyzer.h"
 
-#include <nlohmann/json.hpp>
-
-#include <cmath>
+#include <map>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "core/sha256.h"
+#include "vision/adult.h"
+#include "vision/captions.h"
+#include "vision/categories.h"
 #include "vision/classifier.h"
+#include "vision/color.h"
+#include "vision/face_detector.h"
+#include "vision/image_type.h"
 #include "vision/model_manifest.h"
 #include "vision/model_runner.h"
+#include "vision/object_detector.h"
+#include "vision/ocr.h"
+#include "vision/result_json.h"
+#include "vision/semantics.h"
+#include "vision/tags.h"
 
 namespace ocula {
 namespace {
 
-// Images are decoded once, at the size the classifier crops from.
-constexpr int kDecodeShortSide = 256;
-// How many classes "classes" lists, independent of the tag threshold.
+// One decode serves every model: detectors run at 320-352 px, the
+// classifier crops 224 from a 256 short side.
+constexpr int kDecodeShortSide = 352;
+// OCR needs the full resolution: no shrinking.
+constexpr int kFullResolution = 1 << 20;
 constexpr int kTopClasses = 5;
 // Bumped when this file changes what it produces from the same models.
-constexpr char kCodeVersion[] = "v1";
+constexpr char kCodeVersion[] = "v2";
 
-double Round4(double value) { return std::round(value * 10000.0) / 10000.0; }
+// ImageNet classes whose photos usually carry text (signs, menus, pages):
+// when one of them is among the top classes, the pipeline runs OCR too.
+const char* const kTextBearingClasses[] = {
+    "n06359193",  // web site
+    "n06596364",  // comic book
+    "n06785654",  // crossword puzzle
+    "n06794110",  // street sign
+    "n07248320",  // book jacket
+    "n07565083",  // menu
+    "n03291819",  // envelope
+    "n03871628",  // packet
+    "n04149813",  // scoreboard
+    "n02840245",  // binder
+};
+constexpr float kTextBearingMinProbability = 0.1f;
 
-std::string MetadataJson(const DecodedImage& image) {
-  nlohmann::json exif = nlohmann::json::object();
-  for (const auto& [key, value] : image.exif) exif[key] = value;
-  nlohmann::json doc = {
-      {"width", image.header.width},   {"height", image.header.height},
-      {"format", image.header.format}, {"contentType", image.header.mime_type},
-      {"exif", std::move(exif)},
-  };
-  return doc.dump();
+// WordNet and the tables load once per process (~0.2 s) and are shared.
+StatusOr<std::shared_ptr<const Semantics>> SharedSemantics(const std::string& dir) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const Semantics>> cache;
+  std::lock_guard lock(mu);
+  if (auto it = cache.find(dir); it != cache.end()) return it->second;
+  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<Semantics> loaded, Semantics::Load(dir));
+  std::shared_ptr<const Semantics> shared = std::move(loaded);
+  cache[dir] = shared;
+  return shared;
 }
 
-class ClassifyingAnalyzer final : public Analyzer {
+StatusOr<ModelManifest> Manifest(const AnalyzerOptions& o, const std::string& folder) {
+  return LoadModelManifest(o.model_dir + "/" + folder + "/model.toml");
+}
+
+std::string TesseractLanguage(const std::string& language) {
+  return language == "en" || language == "unk" || language.empty() ? "eng" : language;
+}
+
+class VisionAnalyzer final : public Analyzer {
  public:
-  ClassifyingAnalyzer(const AnalyzerOptions& options, std::unique_ptr<Classifier> classifier)
-      : options_(options), classifier_(std::move(classifier)) {}
+  struct Models {
+    std::unique_ptr<Classifier> classifier;
+    std::unique_ptr<ObjectDetector> objects;
+    std::unique_ptr<FaceDetector> faces;
+    std::unique_ptr<AdultClassifier> adult;
+    ModelManifest adult_manifest;
+    std::shared_ptr<const Semantics> semantics;
+  };
+
+  VisionAnalyzer(const AnalyzerOptions& options, Models models)
+      : options_(options), m_(std::move(models)) {
+    const ModelManifest* manifests[] = {&m_.classifier->manifest(), &m_.objects->manifest(),
+                                        &m_.faces->manifest(), &m_.adult_manifest};
+    std::string version;
+    for (const ModelManifest* m : manifests) {
+      absl::StrAppend(&version, m->task, ":", m->name, "@", m->sha256.substr(0, 12), ";");
+    }
+    pipeline_version_ = absl::StrCat(version, kCodeVersion);
+    model_version_ = "ocula-" + Sha256Hex(pipeline_version_).substr(0, 10);
+  }
 
   StatusOr<Analysis> Analyze(std::string_view bytes) override {
-    // DecodeImage probes first (limits, format, truncation), then decodes.
-    OCULA_ASSIGN_OR_RETURN(DecodedImage image,
-                           DecodeImage(bytes, kDecodeShortSide, options_.limits));
-    int top_k = std::max(options_.top_tags, kTopClasses);
-    OCULA_ASSIGN_OR_RETURN(Classification result, classifier_->Classify(image.rgb, top_k));
-
-    const ModelManifest& manifest = classifier_->manifest();
+    OCULA_ASSIGN_OR_RETURN(VisionResult result,
+                           RunFeatures(bytes, options_.pipeline_features,
+                                       options_.ocr_when_text_likely));
     Analysis analysis;
-    analysis.metadata_json = MetadataJson(image);
-    analysis.analysis_json = AnalysisJson(result, manifest).dump();
+    analysis.metadata_json = ImageMetadataJson(result);
+    analysis.analysis_json = StoredAnalysisJson(result);
     analysis.embedding = std::move(result.embedding);
-    if (!analysis.embedding.empty()) analysis.embedding_model = manifest.name;
+    analysis.embedding_model = std::move(result.embedding_model);
     return analysis;
   }
 
-  std::string PipelineVersion() const override {
-    const ModelManifest& m = classifier_->manifest();
-    return absl::StrCat("classify:", m.name, "@", m.sha256.substr(0, 12), "/", kCodeVersion);
+  StatusOr<VisionResult> Run(std::string_view bytes, const FeatureSet& features) override {
+    return RunFeatures(bytes, features, /*text_when_likely=*/false);
   }
+
+  StatusOr<OcrPage> Read(std::string_view bytes, const std::string& language) override {
+    OCULA_ASSIGN_OR_RETURN(DecodedImage full, DecodeImage(bytes, kFullResolution, options_.limits));
+    return Ocr(full.rgb, language);
+  }
+
+  StatusOr<Thumbnail> MakeThumbnail(std::string_view bytes, int width, int height,
+                                    bool smart_crop) override {
+    OCULA_RETURN_IF_ERROR(ValidateThumbnailSize(width, height));
+    std::vector<Box> interest;
+    if (smart_crop) {
+      OCULA_ASSIGN_OR_RETURN(AreaOfInterestResult area, FindAreaOfInterest(bytes));
+      interest.push_back(area.box);
+    }
+    return GenerateThumbnail(bytes, options_.limits, {width, height, smart_crop}, interest);
+  }
+
+  StatusOr<AreaOfInterestResult> FindAreaOfInterest(std::string_view bytes) override {
+    OCULA_ASSIGN_OR_RETURN(DecodedImage image,
+                           DecodeImage(bytes, kDecodeShortSide, options_.limits));
+    const int w = image.header.width, h = image.header.height;
+    OCULA_ASSIGN_OR_RETURN(auto faces, m_.faces->Detect(image.rgb, w, h, 0));
+    OCULA_ASSIGN_OR_RETURN(auto objects, m_.objects->Detect(image.rgb, w, h, 0));
+    return AreaOfInterestResult{AreaOfInterest(w, h, faces, objects, &image.rgb), image.header};
+  }
+
+  std::string PipelineVersion() const override { return pipeline_version_; }
+  std::string ModelVersion() const override { return model_version_; }
 
  private:
-  nlohmann::json AnalysisJson(const Classification& result, const ModelManifest& m) const {
-    nlohmann::json tags = nlohmann::json::array();
-    nlohmann::json classes = nlohmann::json::array();
-    for (size_t i = 0; i < result.top.size(); ++i) {
-      const ClassScore& c = result.top[i];
-      if (static_cast<int>(i) < options_.top_tags && c.probability >= options_.min_tag_confidence) {
-        tags.push_back({{"name", c.name}, {"confidence", Round4(c.probability)}});
-      }
-      if (static_cast<int>(i) < kTopClasses) {
-        classes.push_back(
-            {{"wnid", c.id}, {"name", c.name}, {"confidence", Round4(c.probability)}});
-      }
+  StatusOr<VisionResult> RunFeatures(std::string_view bytes, FeatureSet features,
+                                     bool text_when_likely) {
+    OCULA_ASSIGN_OR_RETURN(DecodedImage image,
+                           DecodeImage(bytes, kDecodeShortSide, options_.limits));
+    VisionResult r;
+    r.image = image.header;
+    r.exif = image.exif;
+    r.model_version = model_version_;
+    const int w = image.header.width, h = image.header.height;
+
+    OCULA_ASSIGN_OR_RETURN(Classification classes,
+                           m_.classifier->Classify(image.rgb, std::max(kTopClasses, options_.top_tags)));
+    if (text_when_likely && !features.Has(Feature::kText) && SuggestsText(classes)) {
+      features.Add(Feature::kText);
     }
-    nlohmann::json doc = {
-        {"tags", std::move(tags)},
-        {"classes", std::move(classes)},
-        {"modelVersion", absl::StrCat("ocula-", m.name)},
+    r.features = features;
+    auto has = [&](std::initializer_list<Feature> any) {
+      for (Feature f : any) {
+        if (features.Has(f)) return true;
+      }
+      return false;
     };
-    if (!result.embedding.empty()) {
-      doc["embedding"] = {{"model", m.name}, {"dims", result.embedding.size()}};
+    std::vector<Detection> detections;
+    if (has({Feature::kObjects, Feature::kTags, Feature::kCategories, Feature::kDescription})) {
+      OCULA_ASSIGN_OR_RETURN(detections, m_.objects->Detect(image.rgb, w, h, 0));
     }
-    return doc;
+    if (has({Feature::kFaces, Feature::kCategories, Feature::kDescription})) {
+      OCULA_ASSIGN_OR_RETURN(r.faces, m_.faces->Detect(image.rgb, w, h, 0));
+    }
+    if (has({Feature::kAdult, Feature::kImageType})) {
+      OCULA_ASSIGN_OR_RETURN(r.adult, m_.adult->Classify(image.rgb));
+    }
+    if (features.Has(Feature::kText)) {
+      OCULA_ASSIGN_OR_RETURN(DecodedImage full,
+                             DecodeImage(bytes, kFullResolution, options_.limits));
+      OCULA_ASSIGN_OR_RETURN(r.text, Ocr(full.rgb, "en"));
+    }
+    const Semantics& sem = *m_.semantics;
+    for (Detection& d : detections) {
+      d.label = sem.CanonicalLabel(d.label);
+      r.objects.push_back({d, sem.ParentChain(d.label, d.confidence)});
+    }
+    if (features.Has(Feature::kTags) || features.Has(Feature::kDescription)) {
+      r.tags = MakeTags(sem, classes.top, detections);
+    }
+    if (features.Has(Feature::kCategories)) {
+      bool has_text = r.text && HasText(*r.text);
+      r.categories = Categorize(sem, {classes.top, detections, r.faces, w, h, has_text});
+    }
+    if (features.Has(Feature::kDescription)) {
+      r.description.tags = DescriptionTags(r.tags);
+      CaptionOptions caption_options;
+      caption_options.max_candidates = 3;
+      r.description.captions =
+          Describe(sem, {classes.top, detections, r.faces, w, h}, caption_options);
+    }
+    if (features.Has(Feature::kColor)) r.color = AnalyzeColor(image.rgb);
+    if (features.Has(Feature::kImageType)) r.image_type = ClassifyImageType(image.rgb, &r.adult);
+    for (size_t i = 0; i < classes.top.size() && static_cast<int>(i) < options_.top_tags; ++i) {
+      const ClassScore& c = classes.top[i];
+      if (c.probability < options_.min_tag_confidence) break;
+      r.classes.push_back({c.id, c.name, c.probability});
+    }
+    r.embedding = std::move(classes.embedding);
+    if (!r.embedding.empty()) r.embedding_model = m_.classifier->manifest().name;
+    return r;
   }
 
-  // Constant after construction.
+  static bool SuggestsText(const Classification& classes) {
+    for (const ClassScore& c : classes.top) {
+      if (c.probability < kTextBearingMinProbability) continue;
+      for (const char* wnid : kTextBearingClasses) {
+        if (c.id == wnid) return true;
+      }
+    }
+    return false;
+  }
+
+  StatusOr<OcrPage> Ocr(const RgbImage& image, const std::string& language) {
+    std::string tess = TesseractLanguage(language);
+    auto it = ocr_.find(tess);
+    if (it == ocr_.end()) {
+      auto recognizer = TextRecognizer::Create(tess);
+      if (!recognizer.ok()) {
+        Status s = recognizer.status();
+        if (s.code() == StatusCode::kInvalidArgument) {
+          return WithReason(s, reason::kNotSupportedLanguage);
+        }
+        return s;
+      }
+      it = ocr_.emplace(tess, std::move(*recognizer)).first;  // loaded on first use
+    }
+    return it->second->Recognize(image);
+  }
+
   const AnalyzerOptions options_;
-  const std::unique_ptr<Classifier> classifier_;
+  Models m_;
+  std::map<std::string, std::unique_ptr<TextRecognizer>> ocr_;
+  std::string pipeline_version_;
+  std::string model_version_;
 };
 
 }  // namespace
 
 StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
-  OCULA_ASSIGN_OR_RETURN(ModelManifest manifest,
-                         LoadModelManifest(options.model_dir + "/classify/model.toml"));
+  VisionAnalyzer::Models m;
+  OCULA_ASSIGN_OR_RETURN(ModelManifest classify, Manifest(options, "classify"));
   OCULA_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner,
-                         CreateModelRunner(ClassifierRunnerOptions(manifest, options.engine, 1)));
-  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<Classifier> classifier,
-                         Classifier::Create(manifest, std::move(runner)));
-  return std::unique_ptr<Analyzer>(
-      std::make_unique<ClassifyingAnalyzer>(options, std::move(classifier)));
+                         CreateModelRunner(ClassifierRunnerOptions(classify, options.engine, 1)));
+  OCULA_ASSIGN_OR_RETURN(m.classifier, Classifier::Create(classify, std::move(runner)));
+  OCULA_ASSIGN_OR_RETURN(ModelManifest objects, Manifest(options, options.object_model));
+  OCULA_ASSIGN_OR_RETURN(m.objects, ObjectDetector::Create(objects, options.engine));
+  OCULA_ASSIGN_OR_RETURN(ModelManifest faces, Manifest(options, options.face_model));
+  OCULA_ASSIGN_OR_RETURN(m.faces, FaceDetector::Create(faces, options.engine));
+  OCULA_ASSIGN_OR_RETURN(m.adult_manifest, Manifest(options, "adult"));
+  OCULA_ASSIGN_OR_RETURN(m.adult, AdultClassifier::Create(m.adult_manifest, options.engine));
+  OCULA_ASSIGN_OR_RETURN(m.semantics, SharedSemantics(options.model_dir + "/semantics"));
+  return std::unique_ptr<Analyzer>(std::make_unique<VisionAnalyzer>(options, std::move(m)));
 }
 
 }  // namespace ocula

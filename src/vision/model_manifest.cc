@@ -102,6 +102,16 @@ class ManifestReader {
     return out;
   }
 
+  bool Has(std::string_view key) const { return static_cast<bool>(root_.at_path(key)); }
+
+  StatusOr<float> NumberIn(std::string_view key, float min, float max) const {
+    OCULA_ASSIGN_OR_RETURN(float value, Number(root_.at_path(key), key));
+    if (!(value >= min && value <= max)) {
+      return Error(key, absl::StrCat("must be a number from ", min, " to ", max));
+    }
+    return value;
+  }
+
   StatusOr<std::map<std::string, std::string>> StringTable(std::string_view key) const {
     const toml::table* table = root_.at_path(key).as_table();
     if (table == nullptr || table->empty()) return Error(key, "must be a table of names");
@@ -126,7 +136,8 @@ StatusOr<ModelInputSpec> ReadInput(const ManifestReader& r) {
   OCULA_ASSIGN_OR_RETURN(in.height, r.Int("input.height", 1, 4096));
   OCULA_ASSIGN_OR_RETURN(in.layout, r.OneOf("input.layout", {"NCHW", "NHWC"}));
   OCULA_ASSIGN_OR_RETURN(in.color, r.OneOf("input.color", {"RGB", "BGR"}));
-  OCULA_ASSIGN_OR_RETURN(in.resize, r.OneOf("input.resize", {"short_side_center_crop", "stretch"}));
+  OCULA_ASSIGN_OR_RETURN(
+      in.resize, r.OneOf("input.resize", {"short_side_center_crop", "stretch", "letterbox"}));
   if (in.resize == "short_side_center_crop") {
     OCULA_ASSIGN_OR_RETURN(in.resize_short_side, r.Int("input.resize_short_side", 1, 8192));
     if (in.resize_short_side < std::max(in.width, in.height)) {
@@ -142,21 +153,73 @@ StatusOr<ModelInputSpec> ReadInput(const ManifestReader& r) {
   return in;
 }
 
+// The optional [detector] table; absent keys keep DetectorSpec's defaults.
+StatusOr<DetectorSpec> ReadDetector(const ManifestReader& r) {
+  DetectorSpec d;
+  if (r.Has("detector.score_threshold")) {
+    OCULA_ASSIGN_OR_RETURN(d.score_threshold, r.NumberIn("detector.score_threshold", 0, 1));
+  }
+  if (r.Has("detector.nms_iou")) {
+    OCULA_ASSIGN_OR_RETURN(d.nms_iou, r.NumberIn("detector.nms_iou", 0, 1));
+  }
+  if (r.Has("detector.max_detections")) {
+    OCULA_ASSIGN_OR_RETURN(d.max_detections, r.Int("detector.max_detections", 1, 10000));
+  }
+  return d;
+}
+
+// The decoder, from those the task accepts.
+StatusOr<std::string> ReadDecoder(const ManifestReader& r, const std::string& task) {
+  if (task == "objects") return r.OneOf("decoder", {"fastestdet", "nanodet"});
+  if (task == "faces") return r.OneOf("decoder", {"yunet", "ultraface"});
+  return r.OneOf("decoder", {"softmax", "sigmoid", "none"});
+}
+
+// The optional `source`: a folder name in the shared model store.
+StatusOr<std::string> ReadSource(const ManifestReader& r) {
+  if (!r.Has("source")) return std::string();
+  OCULA_ASSIGN_OR_RETURN(std::string source, r.String("source"));
+  if (source.find('/') != std::string::npos || source == "." || source == "..") {
+    return r.Error("source", "must be a folder name in the shared model store");
+  }
+  return source;
+}
+
+// Task-specific keys of detectors ("objects", "faces"): labels optional for
+// faces, letterbox allowed, [detector] thresholds.
+Status ReadDetectorKeys(const ManifestReader& r, ModelManifest& m) {
+  if (m.task == "objects" || r.Has("labels")) {
+    OCULA_ASSIGN_OR_RETURN(m.labels_file, r.FileName("labels.file"));
+    OCULA_ASSIGN_OR_RETURN(m.labels_sha256, r.Sha256("labels.sha256"));
+  }
+  OCULA_ASSIGN_OR_RETURN(m.detector, ReadDetector(r));
+  return absl::OkStatus();
+}
+
 StatusOr<ModelManifest> ReadManifest(const ManifestReader& r, const std::string& path) {
   ModelManifest m;
   m.manifest_path = path;
   m.dir = std::filesystem::path(path).parent_path().string();
   if (m.dir.empty()) m.dir.assign(1, '.');  // (not = ".": GCC 12 -Wrestrict false positive)
   OCULA_ASSIGN_OR_RETURN(m.name, r.String("name"));
-  OCULA_ASSIGN_OR_RETURN(m.task, r.OneOf("task", {"classify"}));
+  OCULA_ASSIGN_OR_RETURN(m.task, r.OneOf("task", {"classify", "objects", "faces"}));
+  OCULA_ASSIGN_OR_RETURN(m.source, ReadSource(r));
+  const bool classify = m.task == "classify";
   OCULA_ASSIGN_OR_RETURN(m.file, r.FileName("file"));
   OCULA_ASSIGN_OR_RETURN(m.sha256, r.Sha256("sha256"));
-  OCULA_ASSIGN_OR_RETURN(m.labels_file, r.FileName("labels.file"));
-  OCULA_ASSIGN_OR_RETURN(m.labels_sha256, r.Sha256("labels.sha256"));
+  if (classify) {
+    OCULA_ASSIGN_OR_RETURN(m.labels_file, r.FileName("labels.file"));
+    OCULA_ASSIGN_OR_RETURN(m.labels_sha256, r.Sha256("labels.sha256"));
+  } else {
+    OCULA_RETURN_IF_ERROR(ReadDetectorKeys(r, m));
+  }
   OCULA_ASSIGN_OR_RETURN(m.input, ReadInput(r));
+  if (classify && m.input.resize == "letterbox") {
+    return r.Error("input.resize", "\"letterbox\" is for detectors (task objects or faces)");
+  }
   OCULA_ASSIGN_OR_RETURN(m.outputs, r.StringTable("outputs"));
-  if (!m.outputs.contains("logits")) return r.Error("outputs.logits", "is missing");
-  OCULA_ASSIGN_OR_RETURN(m.decoder, r.OneOf("decoder", {"softmax", "sigmoid", "none"}));
+  if (classify && !m.outputs.contains("logits")) return r.Error("outputs.logits", "is missing");
+  OCULA_ASSIGN_OR_RETURN(m.decoder, ReadDecoder(r, m.task));
   return m;
 }
 
@@ -202,6 +265,7 @@ StatusOr<ModelManifest> ParseModelManifest(std::string_view toml_text,
 
 Status VerifyModelFiles(const ModelManifest& manifest) {
   OCULA_RETURN_IF_ERROR(VerifyFile("model file", manifest.ModelPath(), manifest.sha256));
+  if (manifest.labels_file.empty()) return absl::OkStatus();  // faces need no labels
   return VerifyFile("labels file", manifest.LabelsPath(), manifest.labels_sha256);
 }
 

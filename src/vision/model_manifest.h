@@ -21,25 +21,37 @@ struct ModelInputSpec {
   int height = 0;
   std::string layout = "NCHW";                    // or "NHWC"
   std::string color = "RGB";                      // or "BGR"
-  std::string resize = "short_side_center_crop";  // or "stretch"
+  std::string resize = "short_side_center_crop";  // or "stretch", or "letterbox" (detectors)
   int resize_short_side = 0;                      // for short_side_center_crop
   float scale = 1.0f;                             // pixel * scale, then (x - mean) / std
   std::array<float, 3> mean = {0, 0, 0};          // per channel, in `color` order
   std::array<float, 3> std = {1, 1, 1};
 };
 
+// Post-processing of a detector (task "objects" or "faces"): the optional
+// [detector] table. Scores are 0..1 after the decoder.
+struct DetectorSpec {
+  float score_threshold = 0.5f;  // detections scoring less are dropped
+  float nms_iou = 0.45f;         // a box overlapping a better one more than this is dropped
+  int max_detections = 100;      // at most this many, best first
+};
+
 struct ModelManifest {
   std::string manifest_path;  // the model.toml it was read from
   std::string dir;            // the folder holding it; file names are relative to it
   std::string name;           // e.g. "mobilenetv2-12-int8-embed"
-  std::string task;           // "classify"
+  std::string task;           // "classify", "objects" or "faces"
+  std::string source;         // optional: the shared models folder the files come from
   std::string file;           // model file name
   std::string sha256;         // of the model file, lowercase hex
-  std::string labels_file;    // labels file name
+  std::string labels_file;    // labels file name; "" when none (allowed for "faces")
   std::string labels_sha256;
   ModelInputSpec input;
   std::map<std::string, std::string> outputs;  // role ("logits", ...) -> tensor name
-  std::string decoder;                         // "softmax", "sigmoid" or "none"
+  // classify: "softmax", "sigmoid" or "none"; objects: "fastestdet" or
+  // "nanodet"; faces: "yunet" or "ultraface".
+  std::string decoder;
+  DetectorSpec detector;  // for "objects" and "faces"
 
   std::string ModelPath() const { return dir + "/" + file; }
   std::string LabelsPath() const { return dir + "/" + labels_file; }
@@ -51,7 +63,7 @@ struct ModelManifest {
 StatusOr<ModelManifest> ParseModelManifest(std::string_view toml_text,
                                            const std::string& manifest_path);
 
-// Checks that the model and labels files exist and match their sha256.
+// Checks that the model and labels files (when named) exist and match their sha256.
 // NotFound ("model file X is missing; run scripts/prepare-models.sh ...") or
 // FailedPrecondition ("model file X has sha256 Y, manifest says Z; ...").
 Status VerifyModelFiles(const ModelManifest& manifest);

@@ -20,7 +20,7 @@ StatusOr<Ort::Env*> SharedEnv() {
   static Status status;
   std::call_once(once, [] {
     try {
-      env.emplace(ORT_LOGGING_LEVEL_WARNING, "ocula");
+      env.emplace(ORT_LOGGING_LEVEL_ERROR, "ocula");  // warnings flood the log (UltraFace)
     } catch (const Ort::Exception& e) {
       status = absl::InternalError(absl::StrCat("ONNX Runtime failed to start: ", e.what()));
     }

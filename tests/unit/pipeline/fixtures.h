@@ -43,7 +43,20 @@ class FakeAnalyzer : public Analyzer {
     a.embedding_model = "fake";
     return a;
   }
+  StatusOr<VisionResult> Run(std::string_view, const FeatureSet&) override {
+    return absl::UnimplementedError("fake");
+  }
+  StatusOr<OcrPage> Read(std::string_view, const std::string&) override {
+    return absl::UnimplementedError("fake");
+  }
+  StatusOr<Thumbnail> MakeThumbnail(std::string_view, int, int, bool) override {
+    return absl::UnimplementedError("fake");
+  }
+  StatusOr<AreaOfInterestResult> FindAreaOfInterest(std::string_view) override {
+    return absl::UnimplementedError("fake");
+  }
   std::string PipelineVersion() const override { return "fake/v1"; }
+  std::string ModelVersion() const override { return "fake"; }
 
  private:
   Script& script_;

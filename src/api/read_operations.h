@@ -1,0 +1,68 @@
+// Asynchronous Read (OCR) operations: POST /vision/v3.2/read/analyze queues
+// one and returns its id; GET .../analyzeResults/{id} polls it.
+//
+// Operations live in memory, like upstream's 48-hour result cache: they do not
+// survive a restart (a client polling across one gets 404 and resubmits), and
+// at most `max_operations` are kept (oldest finished ones dropped first).
+//
+// Thread-safety: safe for concurrent use.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "vision/analyzer_pool.h"
+
+namespace ocula {
+
+struct ReadOperation {
+  std::string status = "notStarted";  // notStarted | running | succeeded | failed
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  std::string read_result_json;  // ReadResultJson of the page, when succeeded
+  std::string model_version;
+  std::string error_code;        // when failed
+  std::string error_message;
+};
+
+class ReadOperations {
+ public:
+  ReadOperations(AnalyzerPool& analyzers, Clock& clock, int threads = 1,
+                 size_t max_operations = 10000,
+                 std::chrono::hours ttl = std::chrono::hours(48));
+  ~ReadOperations();
+
+  // Queues OCR of `bytes`; returns the operation id.
+  std::string Submit(std::string bytes, std::string language);
+  // NotFound when unknown or expired.
+  StatusOr<ReadOperation> Get(const std::string& id);
+
+ private:
+  struct Job {
+    std::string id, bytes, language;
+  };
+  void Run();
+  void Execute(const Job& job);
+  void Expire();  // requires mu_
+
+  AnalyzerPool& analyzers_;
+  Clock& clock_;
+  const size_t max_operations_;
+  const std::chrono::hours ttl_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, ReadOperation> operations_;  // guarded by mu_
+  std::deque<Job> queue_;                             // guarded by mu_
+  bool stopping_ = false;                             // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace ocula

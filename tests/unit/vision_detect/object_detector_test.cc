@@ -1,0 +1,232 @@
+// ObjectDetector on real photos with both engines: robust facts (labels
+// present, boxes placed plausibly), never exact scores.
+#include "vision/object_detector.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "../vision/vision_test_util.h"
+#include "detect_test_util.h"
+
+namespace ocula {
+namespace {
+
+using testing_detect::Best;
+using testing_detect::Describe;
+using testing_detect::HasLabel;
+using testing_detect::Inside;
+using testing_detect::LoadPhoto;
+using testing_detect::MakeObjectDetector;
+using testing_detect::Photo;
+using testing_detect::RepoManifest;
+using testing_vision::Message;
+
+// One FastestDet detector per engine, shared by the tests of this suite.
+class ObjectDetectorTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() {
+    for (const char* engine : testing_detect::kEngines) {
+      detectors_[engine] = MakeObjectDetector("objects", engine);
+    }
+  }
+  static void TearDownTestSuite() { detectors_.clear(); }
+
+  std::vector<Detection> Detect(const Photo& photo) {
+    ObjectDetector* detector = detectors_.at(GetParam()).get();
+    if (detector == nullptr) {
+      ADD_FAILURE() << "no detector";
+      return {};
+    }
+    auto found = detector->Detect(photo.rgb, photo.width, photo.height, 0);
+    EXPECT_TRUE(found.ok()) << photo.name << ": " << found.status();
+    if (!found.ok()) return {};
+    std::printf("[%s] %s (%dx%d):\n%s", GetParam().c_str(), photo.name.c_str(), photo.width,
+                photo.height, Describe(*found).c_str());
+    for (const Detection& d : *found) {
+      EXPECT_TRUE(Inside(d.box, photo.width, photo.height)) << d.label;
+      EXPECT_GE(d.confidence, 0.4f);
+      EXPECT_LE(d.confidence, 1.0f);
+    }
+    EXPECT_TRUE(std::is_sorted(found->begin(), found->end(),
+                               [](auto& a, auto& b) { return a.confidence > b.confidence; }));
+    return *found;
+  }
+
+  static std::map<std::string, std::unique_ptr<ObjectDetector>> detectors_;
+};
+std::map<std::string, std::unique_ptr<ObjectDetector>> ObjectDetectorTest::detectors_;
+
+TEST_P(ObjectDetectorTest, DogAndBicycleInDogJpg) {
+  Photo photo = LoadPhoto("detect/dog.jpg");
+  std::vector<Detection> found = Detect(photo);
+  EXPECT_TRUE(HasLabel(found, "bicycle"));
+  const Detection* dog = Best(found, "dog");
+  ASSERT_NE(dog, nullptr);
+  // The dog sits in the lower-left part of the picture.
+  EXPECT_LT(dog->box.x + dog->box.w / 2, photo.width / 2);
+  EXPECT_GT(dog->box.y + dog->box.h / 2, photo.height / 2);
+}
+
+TEST_P(ObjectDetectorTest, GiraffeAndZebra) {
+  std::vector<Detection> found = Detect(LoadPhoto("detect/giraffe.jpg"));
+  EXPECT_TRUE(HasLabel(found, "giraffe"));
+  EXPECT_TRUE(HasLabel(found, "zebra"));
+}
+
+// Both shipped detectors (FastestDet and NanoDet) call this photo's small
+// horse a "sheep": what is checked is a hoofed animal on the right-hand side.
+TEST_P(ObjectDetectorTest, PersonDogAndHorse) {
+  Photo photo = LoadPhoto("detect/person.jpg");
+  std::vector<Detection> found = Detect(photo);
+  EXPECT_TRUE(HasLabel(found, "person"));
+  EXPECT_TRUE(HasLabel(found, "dog"));
+  bool animal_on_right = std::any_of(found.begin(), found.end(), [&](const Detection& d) {
+    bool hoofed = d.label == "horse" || d.label == "sheep" || d.label == "cow";
+    return hoofed && d.box.x > photo.width / 2;
+  });
+  EXPECT_TRUE(animal_on_right);
+}
+
+TEST_P(ObjectDetectorTest, Horses) {
+  EXPECT_TRUE(HasLabel(Detect(LoadPhoto("detect/horses.jpg")), "horse"));
+}
+
+TEST_P(ObjectDetectorTest, AstronautIsAPerson) {
+  EXPECT_TRUE(HasLabel(Detect(LoadPhoto("photos/astronaut.png")), "person"));
+}
+
+TEST_P(ObjectDetectorTest, ChelseaIsACat) {
+  EXPECT_TRUE(HasLabel(Detect(LoadPhoto("photos/chelsea.png")), "cat"));
+}
+
+// The RgbImage may be a shrunk decode: boxes still come in original pixels.
+TEST_P(ObjectDetectorTest, BoxesAreInOriginalPixelsForAShrunkDecode) {
+  Photo full = LoadPhoto("detect/dog.jpg", 100000);
+  Photo small = LoadPhoto("detect/dog.jpg", 200);
+  ASSERT_LT(small.rgb.width, full.rgb.width);
+  ASSERT_EQ(small.width, full.width);
+  const Detection* a = Best(Detect(full), "dog");
+  const Detection* b = Best(Detect(small), "dog");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const int tolerance = full.width / 20;
+  EXPECT_NEAR(a->box.x, b->box.x, tolerance);
+  EXPECT_NEAR(a->box.y, b->box.y, tolerance);
+  EXPECT_NEAR(a->box.x + a->box.w, b->box.x + b->box.w, tolerance);
+  EXPECT_NEAR(a->box.y + a->box.h, b->box.y + b->box.h, tolerance);
+}
+
+TEST_P(ObjectDetectorTest, MinConfidenceRaisesTheThreshold) {
+  Photo photo = LoadPhoto("detect/dog.jpg");
+  auto found = detectors_.at(GetParam())->Detect(photo.rgb, photo.width, photo.height, 0.99f);
+  ASSERT_TRUE(found.ok()) << found.status();
+  for (const Detection& d : *found) EXPECT_GE(d.confidence, 0.99f);
+}
+
+TEST_P(ObjectDetectorTest, RejectsEmptyImageAndOriginalSize) {
+  ObjectDetector& detector = *detectors_.at(GetParam());
+  EXPECT_EQ(detector.Detect(RgbImage{}, 10, 10, 0).status().code(), StatusCode::kInvalidArgument);
+  Photo photo = LoadPhoto("detect/dog.jpg", 64);
+  EXPECT_EQ(detector.Detect(photo.rgb, 0, photo.height, 0).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ObjectDetectorTest, ::testing::Values("onnxruntime", "opencv"),
+                         [](const auto& info) { return std::string(info.param); });
+
+// Both engines read the same model: the labels they find agree.
+TEST(ObjectDetectorEnginesTest, EnginesAgreeOnDogJpgLabels) {
+  Photo photo = LoadPhoto("detect/dog.jpg");
+  std::map<std::string, std::set<std::string>> labels;
+  for (const char* engine : testing_detect::kEngines) {
+    auto detector = MakeObjectDetector("objects", engine);
+    ASSERT_NE(detector, nullptr);
+    auto found = detector->Detect(photo.rgb, photo.width, photo.height, 0);
+    ASSERT_TRUE(found.ok()) << found.status();
+    for (const Detection& d : *found) labels[engine].insert(d.label);
+  }
+  EXPECT_EQ(labels["onnxruntime"], labels["opencv"]);
+}
+
+TEST(NanoDetTest, DogAndBicycleInDogJpg) {
+  Photo photo = LoadPhoto("detect/dog.jpg");
+  for (const char* engine : testing_detect::kEngines) {
+    auto detector = MakeObjectDetector("objects-nanodet", engine);
+    ASSERT_NE(detector, nullptr);
+    auto found = detector->Detect(photo.rgb, photo.width, photo.height, 0);
+    ASSERT_TRUE(found.ok()) << found.status();
+    std::printf("[nanodet %s] %s:\n%s", engine, photo.name.c_str(), Describe(*found).c_str());
+    EXPECT_TRUE(HasLabel(*found, "bicycle")) << engine;
+    const Detection* dog = Best(*found, "dog");
+    ASSERT_NE(dog, nullptr) << engine;
+    EXPECT_LT(dog->box.x + dog->box.w / 2, photo.width / 2);
+    EXPECT_GT(dog->box.y + dog->box.h / 2, photo.height / 2);
+    for (const Detection& d : *found) EXPECT_TRUE(Inside(d.box, photo.width, photo.height));
+  }
+}
+
+TEST(NanoDetTest, GiraffeAndZebra) {
+  Photo photo = LoadPhoto("detect/giraffe.jpg");
+  auto detector = MakeObjectDetector("objects-nanodet", "onnxruntime");
+  ASSERT_NE(detector, nullptr);
+  auto found = detector->Detect(photo.rgb, photo.width, photo.height, 0);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_TRUE(HasLabel(*found, "giraffe"));
+  EXPECT_TRUE(HasLabel(*found, "zebra"));
+}
+
+TEST(ObjectDetectorCreateTest, UnknownDecoderNamesTheManifest) {
+  ModelManifest manifest = RepoManifest("objects");
+  manifest.decoder = "yolo";
+  auto detector = ObjectDetector::Create(manifest, "onnxruntime");
+  EXPECT_EQ(detector.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(Message(detector.status()).find(manifest.manifest_path), std::string::npos);
+  EXPECT_NE(Message(detector.status()).find("yolo"), std::string::npos);
+}
+
+TEST(ObjectDetectorCreateTest, WrongTaskMissingRoleAndUnknownEngine) {
+  EXPECT_EQ(ObjectDetector::Create(RepoManifest("faces"), "onnxruntime").status().code(),
+            StatusCode::kInvalidArgument);
+  ModelManifest manifest = RepoManifest("objects");
+  EXPECT_EQ(ObjectDetector::Create(manifest, "tensorrt").status().code(),
+            StatusCode::kInvalidArgument);
+  manifest.outputs.erase("predictions");
+  auto missing = ObjectDetector::Create(manifest, "onnxruntime");
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(Message(missing.status()).find("outputs.predictions"), std::string::npos);
+}
+
+TEST(ObjectDetectorCreateTest, MissingFilesAreNotFound) {
+  testing_vision::TempDir dir;
+  ModelManifest manifest = RepoManifest("objects");
+  manifest.dir = dir.path().string();
+  auto no_labels = ObjectDetector::Create(manifest, "onnxruntime");
+  EXPECT_EQ(no_labels.status().code(), StatusCode::kNotFound) << no_labels.status();
+  testing_vision::WriteFileOrDie(
+      dir.path() / manifest.labels_file,
+      testing_vision::ReadFileOrDie(RepoManifest("objects").LabelsPath()));
+  auto no_model = ObjectDetector::Create(manifest, "opencv");
+  EXPECT_EQ(no_model.status().code(), StatusCode::kNotFound) << no_model.status();
+  EXPECT_NE(Message(no_model.status()).find(manifest.file), std::string::npos);
+}
+
+TEST(ObjectDetectorCreateTest, LabelCountMustMatchTheModel) {
+  testing_vision::TempDir dir;
+  ModelManifest manifest = RepoManifest("objects");
+  const std::string model = manifest.ModelPath();
+  manifest.dir = dir.path().string();
+  testing_vision::WriteFileOrDie(dir.path() / manifest.file, testing_vision::ReadFileOrDie(model));
+  testing_vision::WriteFileOrDie(dir.path() / manifest.labels_file, "cat\ndog\n");
+  auto detector = ObjectDetector::Create(manifest, "onnxruntime");
+  ASSERT_TRUE(detector.ok()) << detector.status();
+  Photo photo = LoadPhoto("detect/dog.jpg", 64);
+  EXPECT_EQ((*detector)->Detect(photo.rgb, photo.width, photo.height, 0).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace ocula
