@@ -80,10 +80,12 @@ struct PipelineResult {
 };
 
 PipelineResult RunPipeline(const std::vector<std::string>& photos, int concurrency, int workers,
-                           const std::string& engine) {
+                           const std::string& engine, const std::string& features) {
   std::string dir = testing::MakeTempDir("ocula-bench");
   testing::ServerProcess server(dir, {{"OCULA_WORKERS", std::to_string(workers)},
                                       {"OCULA_ENGINE", engine},
+                                      {"OCULA_FEATURES", features},
+                                      {"OCULA_OCR_WHEN_TEXT_LIKELY", "false"},
                                       {"OCULA_LOG_LEVEL", "warn"}});
   if (!server.Start() || !server.WaitReady()) {
     std::cerr << "server did not start:\n" << server.log();
@@ -130,12 +132,20 @@ int main(int argc, char** argv) {
   CLI::App app{"Ocula pipeline benchmark"};
   int n = 300, concurrency = 8, workers = 0;
   std::string engine = "onnxruntime", out = "bench/results/pipeline.json";
+  std::string features = "Categories,Tags,Description,Faces,ImageType,Color,Adult,Objects";
   app.add_option("--images", n, "Number of uploads");
   app.add_option("--concurrency", concurrency, "Concurrent upload clients");
   app.add_option("--workers", workers, "Analysis threads (0 = one per core)");
   app.add_option("--engine", engine, "onnxruntime or opencv");
+  app.add_option("--features", features,
+                 "Pipeline features (default: all but Text; \"\" = classification only)");
   app.add_option("--out", out, "JSON results file");
   CLI11_PARSE(app, argc, argv);
+  auto feature_set = ParseFeatureList(features, /*allow_text=*/true);
+  if (!feature_set.ok()) {
+    std::cerr << feature_set.status().message() << "\n";
+    return 2;
+  }
   if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   auto photos = LoadPhotos(testing::ServerProcess::SharedDir() + "/testdata/imagenet-dev", n);
@@ -143,14 +153,17 @@ int main(int argc, char** argv) {
   options.engine = engine;
   options.model_dir = testing::ServerProcess::ModelDir();
   options.limits.max_bytes = 20u << 20;
+  options.pipeline_features = *feature_set;
+  options.ocr_when_text_likely = false;
 
   double bare = BareRate(photos, workers, options);
-  PipelineResult p = RunPipeline(photos, concurrency, workers, engine);
+  PipelineResult p = RunPipeline(photos, concurrency, workers, engine, features);
   double efficiency = p.analysed_per_s / bare;
 
   std::printf("| metric | value |\n|---|---|\n");
   std::printf("| images, concurrency, workers, engine | %d, %d, %d, %s |\n", n, concurrency,
               workers, engine.c_str());
+  std::printf("| features | %s |\n", features.empty() ? "(classification only)" : features.c_str());
   std::printf("| bare analysis (decode + model) | %.1f images/s |\n", bare);
   std::printf("| uploads accepted | %.1f /s |\n", p.accepted_per_s);
   std::printf("| pipeline analysed | %.1f images/s |\n", p.analysed_per_s);
@@ -162,7 +175,8 @@ int main(int argc, char** argv) {
   nlohmann::json result = {
       {"time", std::time(nullptr)},      {"images", n},
       {"concurrency", concurrency},      {"workers", workers},
-      {"engine", engine},                {"bare_images_per_s", bare},
+      {"engine", engine},                {"features", features},
+      {"bare_images_per_s", bare},
       {"accepted_per_s", p.accepted_per_s}, {"analysed_per_s", p.analysed_per_s},
       {"efficiency", efficiency},        {"p50_ms", Percentile(p.latencies_ms, 0.5)},
       {"p99_ms", Percentile(p.latencies_ms, 0.99)}, {"failed", p.failed}};

@@ -36,19 +36,7 @@ Status ParseTarget(std::string_view target, HttpRequest& out) {
     return absl::InvalidArgumentError("request target must be an absolute path");
   }
   if (size_t q = target.find('?'); q != std::string_view::npos) {
-    std::string_view query = target.substr(q + 1);
-    while (!query.empty()) {
-      std::string_view pair = query.substr(0, query.find('&'));
-      query.remove_prefix(std::min(query.size(), pair.size() + 1));
-      if (pair.empty()) continue;
-      size_t eq = pair.find('=');
-      OCULA_ASSIGN_OR_RETURN(std::string key, PercentDecode(pair.substr(0, eq), true));
-      std::string value;
-      if (eq != std::string_view::npos) {
-        OCULA_ASSIGN_OR_RETURN(value, PercentDecode(pair.substr(eq + 1), true));
-      }
-      out.query[key] = value;
-    }
+    OCULA_ASSIGN_OR_RETURN(out.query, ParseQueryString(target.substr(q + 1)));
   }
   return absl::OkStatus();
 }

@@ -4,7 +4,6 @@
 #include <cctype>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 
 namespace ocula {
 namespace {
@@ -36,6 +35,23 @@ StatusOr<std::string> PercentDecode(std::string_view text, bool plus_as_space) {
   return out;
 }
 
+StatusOr<std::map<std::string, std::string>> ParseQueryString(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    OCULA_ASSIGN_OR_RETURN(std::string key, PercentDecode(pair.substr(0, eq), true));
+    std::string value;
+    if (eq != std::string_view::npos) {
+      OCULA_ASSIGN_OR_RETURN(value, PercentDecode(pair.substr(eq + 1), true));
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
 StatusOr<Uri> ParseUri(std::string_view text) {
   size_t sep = text.find("://");
   if (sep == std::string_view::npos || sep == 0) {
@@ -57,16 +73,7 @@ StatusOr<Uri> ParseUri(std::string_view text) {
   if (slash != std::string_view::npos) {
     OCULA_ASSIGN_OR_RETURN(uri.path, PercentDecode(rest.substr(slash)));
   }
-  for (absl::string_view pair_view : absl::StrSplit(AbslView(query), '&', absl::SkipEmpty())) {
-    std::string_view pair(pair_view.data(), pair_view.size());
-    size_t eq = pair.find('=');
-    OCULA_ASSIGN_OR_RETURN(std::string key, PercentDecode(pair.substr(0, eq), true));
-    std::string value;
-    if (eq != std::string_view::npos) {
-      OCULA_ASSIGN_OR_RETURN(value, PercentDecode(pair.substr(eq + 1), true));
-    }
-    uri.query[key] = value;
-  }
+  OCULA_ASSIGN_OR_RETURN(uri.query, ParseQueryString(query));
   return uri;
 }
 

@@ -24,6 +24,10 @@ struct Uri {
 // "scheme://" prefix or a percent escape is malformed.
 StatusOr<Uri> ParseUri(std::string_view text);
 
+// Parses "k=v&k2=v2" (percent-decoded, '+' as space; empty pairs skipped; a
+// key without '=' gets ""). InvalidArgument for a malformed escape.
+StatusOr<std::map<std::string, std::string>> ParseQueryString(std::string_view query);
+
 // Decodes %XX escapes (and '+' as space when `plus_as_space`).
 StatusOr<std::string> PercentDecode(std::string_view text, bool plus_as_space = false);
 

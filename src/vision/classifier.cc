@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "vision/pixel_util.h"
 
 namespace ocula {
 namespace {
@@ -34,17 +35,6 @@ std::pair<cv::Mat, cv::Rect> ResizeForInput(const cv::Mat& src, const ModelInput
   return {resized, crop};
 }
 
-// Per input channel c, the value for each 8-bit pixel: (p * scale - mean) / std.
-using ChannelLuts = std::array<std::array<float, 256>, 3>;
-ChannelLuts MakeLuts(const ModelInputSpec& spec) {
-  ChannelLuts luts{};
-  for (int c = 0; c < 3; ++c) {
-    for (int p = 0; p < 256; ++p) {
-      luts[c][p] = (static_cast<float>(p) * spec.scale - spec.mean[c]) / spec.std[c];
-    }
-  }
-  return luts;
-}
 
 void Softmax(std::vector<float>& v) {
   float max = *std::max_element(v.begin(), v.end());
@@ -107,7 +97,7 @@ StatusOr<Tensor> PreprocessImage(const RgbImage& image, const ModelInputSpec& sp
   cv::Mat src(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
   auto [resized, crop] = ResizeForInput(src, spec);
   const cv::Mat roi = resized(crop);
-  const ChannelLuts luts = MakeLuts(spec);
+  const ChannelLuts luts = MakeChannelLuts(spec);
   const bool bgr = spec.color == "BGR";
   const bool nchw = spec.layout == "NCHW";
   const size_t plane = static_cast<size_t>(spec.width) * spec.height;

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <numeric>
 
+#include "vision/pixel_util.h"
+
 namespace ocula {
 namespace {
 
@@ -85,20 +87,6 @@ ColorId NameId(const Hsv& c) {
   return HueName(c);
 }
 
-// A copy of `image` whose longer side is at most `max_side` (a view when it
-// already fits).
-cv::Mat Shrunk(const RgbImage& image, int max_side) {
-  cv::Mat src(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
-  const int longer = std::max(image.width, image.height);
-  if (longer <= max_side) return src;
-  const double f = static_cast<double>(max_side) / longer;
-  cv::Mat out;
-  cv::resize(src, out,
-             cv::Size(std::max(1, static_cast<int>(std::lround(image.width * f))),
-                      std::max(1, static_cast<int>(std::lround(image.height * f)))),
-             0, 0, cv::INTER_AREA);
-  return out;
-}
 
 using Counts = std::array<int, kColorCount>;
 
@@ -187,7 +175,7 @@ ColorInfo AnalyzeColor(const RgbImage& image) {
       image.pixels.size() != static_cast<size_t>(image.width) * image.height * 3) {
     return ColorInfo{"Black", "Black", {"Black"}, "000000", true};
   }
-  const cv::Mat small = Shrunk(image, kColorAnalysisSide);
+  const cv::Mat small = ShrunkView(image, kColorAnalysisSide);
   Counts all{}, border{}, centre{};
   AccentHistogram accent;
   int colorful = 0;

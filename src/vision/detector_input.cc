@@ -7,6 +7,8 @@
 #include <array>
 #include <cmath>
 
+#include "vision/pixel_util.h"
+
 namespace ocula::vision_internal {
 namespace {
 
@@ -33,24 +35,13 @@ Placement Place(int width, int height, const ModelInputSpec& spec) {
   return {size, (spec.width - size.width) / 2, (spec.height - size.height) / 2};
 }
 
-// Per input channel c, the value for each 8-bit pixel: (p * scale - mean) / std.
-using ChannelLuts = std::array<std::array<float, 256>, 3>;
-ChannelLuts MakeLuts(const ModelInputSpec& spec) {
-  ChannelLuts luts{};
-  for (int c = 0; c < 3; ++c) {
-    for (int p = 0; p < 256; ++p) {
-      luts[c][p] = (static_cast<float>(p) * spec.scale - spec.mean[c]) / spec.std[c];
-    }
-  }
-  return luts;
-}
 
 // Writes `resized` (RGB, placed at `at`) into `t`; model pixels it does not
 // cover get black (letterbox padding). NCHW, the common case, writes three
 // planes through plain pointers so that the inner loop has no branches.
 void FillTensor(const cv::Mat& resized, const Placement& at, const ModelInputSpec& spec,
                 Tensor& t) {
-  const ChannelLuts luts = MakeLuts(spec);
+  const ChannelLuts luts = MakeChannelLuts(spec);
   const int source[3] = {spec.color == "BGR" ? 2 : 0, 1, spec.color == "BGR" ? 0 : 2};
   const bool nchw = spec.layout == "NCHW";
   const size_t plane = static_cast<size_t>(spec.width) * spec.height;

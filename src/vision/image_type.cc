@@ -10,23 +10,11 @@
 #include <functional>
 #include <vector>
 
+#include "vision/pixel_util.h"
+
 namespace ocula {
 namespace {
 
-// A copy of `image` whose longer side is at most `max_side` (a view when it
-// already fits). INTER_AREA keeps flat regions flat and thin strokes visible.
-cv::Mat Shrunk(const RgbImage& image, int max_side) {
-  cv::Mat src(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
-  const int longer = std::max(image.width, image.height);
-  if (longer <= max_side) return src;
-  const double f = static_cast<double>(max_side) / longer;
-  cv::Mat out;
-  cv::resize(src, out,
-             cv::Size(std::max(1, static_cast<int>(std::lround(image.width * f))),
-                      std::max(1, static_cast<int>(std::lround(image.height * f)))),
-             0, 0, cv::INTER_AREA);
-  return out;
-}
 
 int Luma(const uint8_t* p) { return (299 * p[0] + 587 * p[1] + 114 * p[2]) / 1000; }
 
@@ -142,7 +130,7 @@ ImageTypeStats MeasureImageType(const RgbImage& image) {
       image.pixels.size() != static_cast<size_t>(image.width) * image.height * 3) {
     return stats;
   }
-  const cv::Mat small = Shrunk(image, kImageTypeAnalysisSide);
+  const cv::Mat small = ShrunkView(image, kImageTypeAnalysisSide);
   MeasureFlatAndEdges(small, MeasurePalette(small, stats), stats);
   MeasureTones(small, stats);
   return stats;

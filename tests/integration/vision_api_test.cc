@@ -292,6 +292,28 @@ TEST(VisionAuthTest, ConfiguredKeyIsRequired) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(PipelineFeaturesTest, ConfiguredFeaturesAreWhatGetsStored) {
+  std::string dir = MakeTempDir("ocula-features");
+  ServerProcess server(dir, {{"OCULA_FEATURES", "tags,Text"}, {"OCULA_WORKERS", "1"}});
+  ASSERT_TRUE(server.Start()) << server.log();
+  auto upload = Post(server.port(), "/v1/images", "image/png", Photo("photos/page.png"));
+  ASSERT_EQ(upload.status, 202) << upload.body;
+  std::string done = WaitForAnalysis(server.port(), json::parse(upload.body)["id"]);
+  ASSERT_FALSE(done.empty()) << server.log();
+  json analysis = json::parse(done)["analysis"];
+  EXPECT_TRUE(analysis.contains("tags"));
+  EXPECT_FALSE(analysis.contains("objects"));
+  EXPECT_FALSE(analysis.contains("color"));
+  ASSERT_TRUE(analysis.contains("readResult")) << analysis;
+  EXPECT_FALSE(analysis["readResult"]["lines"].empty());
+  EXPECT_EQ(server.Terminate(), 0);
+  std::filesystem::remove_all(dir);
+
+  ServerProcess bad(MakeTempDir("ocula-features"), {{"OCULA_FEATURES", "Tags,Brands"}});
+  EXPECT_FALSE(bad.Start(5000));
+  EXPECT_NE(bad.log().find("Brands"), std::string::npos) << bad.log();
+}
+
 TEST(VisionUrlTest, FetchesFromAllowedPrivateAddress) {
   std::string dir = MakeTempDir("ocula-url");
   ServerProcess server(dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"}, {"OCULA_WORKERS", "1"}});

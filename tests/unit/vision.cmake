@@ -18,3 +18,11 @@ ocula_test(classification_accuracy_test SOURCES
   ${_vision_dir}/vision_test_util.cc
   LIBS ocula_vision PkgConfig::VIPS
   LABELS unit slow)
+
+# The whole analyzer over the 100 ImageNet dev images: the predicted classes
+# must land in the right broad category (dogs in animal_dog, ...).
+ocula_test(category_accuracy_test SOURCES
+  ${_vision_dir}/category_accuracy_test.cc
+  ${_vision_dir}/vision_test_util.cc
+  LIBS ocula_vision PkgConfig::VIPS nlohmann_json::nlohmann_json
+  LABELS unit slow)
