@@ -97,6 +97,47 @@ void AddGauges(MetricsRegistry& metrics, MetadataStore& metadata, EventBus& bus)
   });
 }
 
+WorkerOptions WorkerOptionsFrom(const Config& c, Role role) {
+  WorkerOptions options;
+  options.threads = role == Role::kApi ? 0 : WorkerThreads(c);
+  options.max_attempts = c.max_attempts;
+  options.model_retry = std::chrono::seconds(c.model_retry_s);
+  return options;
+}
+
+HttpServerOptions HttpOptionsFrom(const Config& c) {
+  HttpServerOptions http;
+  http.listen = c.listen;
+  http.io_threads = c.io_threads;
+  http.max_body_bytes = c.max_upload_bytes + (1 << 20);  // room for multipart framing
+  http.request_timeout = std::chrono::seconds(c.request_timeout_s);
+  http.shutdown_deadline = std::chrono::seconds(c.shutdown_deadline_s);
+  return http;
+}
+
+// /readyz: the backends answer, and (where this process analyses) the models loaded.
+std::function<std::vector<HealthCheck>()> Readiness(BlobStore& blobs, MetadataStore& metadata,
+                                                   EventBus& bus, const WorkerPool& workers,
+                                                   bool analyses) {
+  return [&blobs, &metadata, &bus, &workers, analyses] {
+    std::vector<HealthCheck> checks = {{"blob", blobs.CheckHealth()},
+                                       {"metadata", metadata.CheckHealth()},
+                                       {"events", bus.CheckHealth()}};
+    if (analyses) {
+      std::string error = workers.ModelError();
+      checks.push_back({"models", workers.ModelsReady()
+                                      ? absl::OkStatus()
+                                      : absl::UnavailableError(error.empty() ? "models are loading"
+                                                                             : error)});
+    }
+    return checks;
+  };
+}
+
+const char* RoleName(Role role) {
+  return role == Role::kAll ? "all" : role == Role::kApi ? "api" : "worker";
+}
+
 }  // namespace
 
 int Serve(const Config& config, Role role) {
@@ -129,10 +170,7 @@ int Serve(const Config& config, Role role) {
   Ingest ingest(**blobs, **metadata, LimitsFrom(config), Clock::Real(),
                 [&relay] { relay.Notify(); });
 
-  WorkerOptions worker_options;
-  worker_options.threads = role == Role::kApi ? 0 : WorkerThreads(config);
-  worker_options.max_attempts = config.max_attempts;
-  worker_options.model_retry = std::chrono::seconds(config.model_retry_s);
+  WorkerOptions worker_options = WorkerOptionsFrom(config, role);
   auto make_analyzer = [options = *analyzer_options] { return Analyzer::Create(options); };
   WorkerPool workers(**bus, **metadata, **blobs, make_analyzer, metrics, Clock::Real(),
                      worker_options);
@@ -141,20 +179,8 @@ int Serve(const Config& config, Role role) {
   ReadOperations reads(api_analyzers, Clock::Real());
   VisionDeps vision{api_analyzers, reads, UrlFetchOptionsFrom(config)};
 
-  ApiDeps deps{ingest, **metadata, **blobs, metrics, [&]() {
-                 std::vector<HealthCheck> checks = {{"blob", (*blobs)->CheckHealth()},
-                                                    {"metadata", (*metadata)->CheckHealth()},
-                                                    {"events", (*bus)->CheckHealth()}};
-                 if (role != Role::kApi) {
-                   checks.push_back(
-                       {"models", workers.ModelsReady()
-                                      ? absl::OkStatus()
-                                      : absl::UnavailableError(workers.ModelError().empty()
-                                                                   ? "models are loading"
-                                                                   : workers.ModelError())});
-                 }
-                 return checks;
-               }};
+  ApiDeps deps{ingest, **metadata, **blobs, metrics,
+               Readiness(**blobs, **metadata, **bus, workers, role != Role::kApi)};
   Router router;
   AddOpsRoutes(router, deps);
   if (role != Role::kWorker) {
@@ -162,13 +188,7 @@ int Serve(const Config& config, Role role) {
     AddVisionRoutes(router, vision);
   }
 
-  HttpServerOptions http;
-  http.listen = config.listen;
-  http.io_threads = config.io_threads;
-  http.max_body_bytes = config.max_upload_bytes + (1 << 20);  // room for multipart framing
-  http.request_timeout = std::chrono::seconds(config.request_timeout_s);
-  http.shutdown_deadline = std::chrono::seconds(config.shutdown_deadline_s);
-  HttpServer server(http, InstrumentedHandler(router, metrics, config.api_key));
+  HttpServer server(HttpOptionsFrom(config), InstrumentedHandler(router, metrics, config.api_key));
 
   if (role != Role::kWorker) relay.Start();
   workers.Start();
@@ -179,8 +199,7 @@ int Serve(const Config& config, Role role) {
   spdlog::info("ocula serving on http://{} (role {}, data {}, engine {}, {} worker(s))",
                config.listen.substr(0, config.listen.rfind(':')) + ":" +
                    std::to_string(server.port()),
-               role == Role::kAll ? "all" : role == Role::kApi ? "api" : "worker",
-               config.data_dir, config.engine, worker_options.threads);
+               RoleName(role), config.data_dir, config.engine, worker_options.threads);
 
   int signal = 0;
   sigwait(&signals, &signal);
