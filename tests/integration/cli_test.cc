@@ -4,10 +4,12 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "http_client.h"
 #include "server_process.h"
 
 namespace ocula::testing {
@@ -67,6 +69,32 @@ TEST(CliTest, BadConfigurationStopsWithAClearMessage) {
   EXPECT_NE(scheme.output.find("unknown blob store scheme 'ftp://'"), std::string::npos)
       << scheme.output;
   EXPECT_NE(scheme.output.find("file://"), std::string::npos) << scheme.output;
+}
+
+TEST(CliTest, JsonLogsCarryRequestIds) {
+  std::string dir = MakeTempDir("ocula-logs");
+  ServerProcess server(dir, {{"OCULA_LOG_FORMAT", "json"}, {"OCULA_LOG_LEVEL", "debug"},
+                             {"OCULA_WORKERS", "1"}});
+  ASSERT_TRUE(server.Start()) << server.log();
+  EXPECT_EQ(Get(server.port(), "/v1/images?status=bogus", {{"X-Request-Id", "req-\"quoted\"-1"}})
+                .status,
+            400);
+  ASSERT_EQ(server.Terminate(), 0);
+  std::istringstream lines(server.log());
+  std::string line;
+  int parsed = 0;
+  bool found = false;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '{') continue;  // third-party libraries may print plain text
+    auto doc = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(doc.is_discarded()) << "not JSON: " << line;
+    ++parsed;
+    EXPECT_TRUE(doc["ts"].is_string() && doc["level"].is_string()) << line;
+    found |= doc["msg"].get<std::string>().find("req=req-\"quoted\"-1") != std::string::npos;
+  }
+  EXPECT_GE(parsed, 3);
+  EXPECT_TRUE(found) << server.log();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
