@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "vision/image_structure.h"
+#include "vision/jpeg_turbo.h"
 
 namespace ocula {
 namespace {
@@ -302,8 +303,35 @@ StatusOr<ImageHeader> ProbeImage(std::string_view bytes, const ImageLimits& limi
   return std::move(probed.header);
 }
 
+// JPEG goes through TurboJPEG on the calling thread (see jpeg_turbo.h); the
+// header, limits and EXIF fields still come from the libvips header read,
+// which starts no worker threads. Other formats, and JPEGs the fast path
+// declines (CMYK, libjpeg warnings), take the libvips pipeline.
 StatusOr<DecodedImage> DecodeImage(std::string_view bytes, int short_side,
                                    const ImageLimits& limits) {
+  if (short_side <= 0) return absl::InvalidArgumentError("short_side must be positive");
+  OCULA_ASSIGN_OR_RETURN(Probed probed, ProbeWithImage(bytes, limits));
+  if (probed.header.mime_type != "image/jpeg") {
+    probed.image.reset();
+    return vision_internal::DecodeImageWithVips(bytes, short_side, limits);
+  }
+  OCULA_ASSIGN_OR_RETURN(std::optional<RgbImage> rgb,
+                         vision_internal::DecodeJpegTurbo(bytes, short_side));
+  if (!rgb) {
+    probed.image.reset();
+    return vision_internal::DecodeImageWithVips(bytes, short_side, limits);
+  }
+  DecodedImage decoded;
+  decoded.header = probed.header;
+  decoded.exif = ReadExif(probed.image.get());
+  decoded.rgb = *std::move(rgb);
+  return decoded;
+}
+
+namespace vision_internal {
+
+StatusOr<DecodedImage> DecodeImageWithVips(std::string_view bytes, int short_side,
+                                           const ImageLimits& limits) {
   if (short_side <= 0) return absl::InvalidArgumentError("short_side must be positive");
   OCULA_ASSIGN_OR_RETURN(Probed probed, ProbeWithImage(bytes, limits));
   DecodedImage decoded;
@@ -329,4 +357,5 @@ StatusOr<DecodedImage> DecodeImage(std::string_view bytes, int short_side,
   return decoded;
 }
 
+}  // namespace vision_internal
 }  // namespace ocula

@@ -31,9 +31,15 @@ TEST_P(ModelRecoveryTest, ReadyzFailsThenAnalysisResumesWhenModelIsBack) {
   ServerProcess server(dir, {{"OCULA_MODEL_DIR", models}, {"OCULA_MODEL_RETRY_S", "1"},
                              {"OCULA_WORKERS", "1"}});
   ASSERT_TRUE(server.Start()) << server.log();
-  auto ready = Get(server.port(), "/readyz");
-  EXPECT_EQ(ready.status, 503);
-  std::string error = json::parse(ready.body)["checks"]["models"]["error"];
+  // Until the workers have tried to load, readyz says "models are loading".
+  std::string error;
+  for (int i = 0; i < 200; ++i) {
+    auto ready = Get(server.port(), "/readyz");
+    EXPECT_EQ(ready.status, 503);
+    error = json::parse(ready.body)["checks"]["models"]["error"];
+    if (error != "models are loading") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_NE(error.find("mobilenetv2-12-int8-embed.onnx"), std::string::npos) << error;
   EXPECT_NE(error.find("prepare-models.sh"), std::string::npos) << error;
   EXPECT_NE(server.log().find("mobilenetv2-12-int8-embed.onnx"), std::string::npos);

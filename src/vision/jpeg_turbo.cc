@@ -1,0 +1,275 @@
+#include "vision/jpeg_turbo.h"
+
+#include <turbojpeg.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace ocula::vision_internal {
+namespace {
+
+// ---- EXIF orientation -------------------------------------------------------
+
+// Reads big- or little-endian integers from a byte range; every read is
+// bounds-checked and yields nullopt past the end.
+class ByteReader {
+ public:
+  ByteReader(std::string_view bytes, bool little_endian)
+      : bytes_(bytes), little_endian_(little_endian) {}
+
+  std::optional<uint32_t> U16(size_t at) const { return Read(at, 2); }
+  std::optional<uint32_t> U32(size_t at) const { return Read(at, 4); }
+
+ private:
+  std::optional<uint32_t> Read(size_t at, size_t n) const {
+    if (at > bytes_.size() || bytes_.size() - at < n) return std::nullopt;
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t b = static_cast<uint8_t>(bytes_[at + (little_endian_ ? n - 1 - i : i)]);
+      v = v << 8 | b;
+    }
+    return v;
+  }
+
+  std::string_view bytes_;
+  bool little_endian_;
+};
+
+// The TIFF block inside the first APP1 "Exif\0\0" segment before the scan
+// data, or "" when there is none.
+std::string_view FindExifTiff(std::string_view jpeg) {
+  constexpr std::string_view kExifHeader("Exif\0\0", 6);
+  ByteReader be(jpeg, /*little_endian=*/false);
+  size_t at = 2;  // after SOI
+  while (at + 4 <= jpeg.size()) {
+    if (static_cast<uint8_t>(jpeg[at]) != 0xFF) return {};
+    uint8_t marker = static_cast<uint8_t>(jpeg[at + 1]);
+    if (marker == 0xFF) {  // fill byte
+      ++at;
+      continue;
+    }
+    if (marker == 0xDA || marker == 0xD9) return {};  // scan data or end: no EXIF
+    std::optional<uint32_t> length = be.U16(at + 2);
+    if (!length || *length < 2 || at + 2 + *length > jpeg.size()) return {};
+    std::string_view payload = jpeg.substr(at + 4, *length - 2);
+    if (marker == 0xE1 && payload.substr(0, kExifHeader.size()) == kExifHeader) {
+      return payload.substr(kExifHeader.size());
+    }
+    at += 2 + *length;
+  }
+  return {};
+}
+
+// The Orientation (0x0112) entry of IFD0 in the TIFF block `tiff`.
+std::optional<uint32_t> TiffOrientation(std::string_view tiff) {
+  if (tiff.size() < 8) return std::nullopt;
+  bool little_endian;
+  if (tiff.substr(0, 2) == "II") {
+    little_endian = true;
+  } else if (tiff.substr(0, 2) == "MM") {
+    little_endian = false;
+  } else {
+    return std::nullopt;
+  }
+  ByteReader r(tiff, little_endian);
+  if (r.U16(2) != 42u) return std::nullopt;
+  std::optional<uint32_t> ifd = r.U32(4);
+  if (!ifd) return std::nullopt;
+  std::optional<uint32_t> count = r.U16(*ifd);
+  if (!count) return std::nullopt;
+  constexpr uint32_t kOrientationTag = 0x0112;
+  constexpr uint32_t kShortType = 3;
+  for (uint32_t i = 0; i < *count; ++i) {
+    size_t entry = size_t{*ifd} + 2 + size_t{i} * 12;
+    std::optional<uint32_t> tag = r.U16(entry);
+    if (!tag) return std::nullopt;
+    if (*tag != kOrientationTag) continue;
+    if (r.U16(entry + 2) != kShortType || r.U32(entry + 4) != 1u) return std::nullopt;
+    return r.U16(entry + 8);
+  }
+  return std::nullopt;
+}
+
+// ---- Resampling ---------------------------------------------------------------
+
+// For each output sample along one axis, the first input index and the
+// normalised weights of a triangle filter of radius max(1, in/out).
+struct AxisWeights {
+  std::vector<int> first;
+  std::vector<std::vector<float>> weights;
+};
+
+AxisWeights TriangleWeights(int in, int out) {
+  AxisWeights axis;
+  axis.first.resize(out);
+  axis.weights.resize(out);
+  const double scale = static_cast<double>(in) / out;
+  const double radius = std::max(1.0, scale);
+  for (int o = 0; o < out; ++o) {
+    double center = (o + 0.5) * scale - 0.5;
+    int lo = std::max(0, static_cast<int>(std::ceil(center - radius)));
+    int hi = std::min(in - 1, static_cast<int>(std::floor(center + radius)));
+    std::vector<float> w;
+    double sum = 0;
+    for (int i = lo; i <= hi; ++i) {
+      double v = std::max(0.0, 1.0 - std::abs(i - center) / radius);
+      w.push_back(static_cast<float>(v));
+      sum += v;
+    }
+    if (sum <= 0) {  // cannot happen for in >= out, kept for safety
+      lo = std::clamp(static_cast<int>(std::lround(center)), 0, in - 1);
+      w.assign(1, 1.0f);
+      sum = 1;
+    }
+    for (float& v : w) v = static_cast<float>(v / sum);
+    axis.first[o] = lo;
+    axis.weights[o] = std::move(w);
+  }
+  return axis;
+}
+
+uint8_t ToByte(float v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
+
+}  // namespace
+
+RgbImage ResampleRgb(const RgbImage& in, int out_w, int out_h) {
+  AxisWeights wx = TriangleWeights(in.width, out_w);
+  AxisWeights wy = TriangleWeights(in.height, out_h);
+  // Horizontal pass: in.height rows of out_w pixels, kept in float.
+  std::vector<float> rows(static_cast<size_t>(in.height) * out_w * 3);
+  for (int y = 0; y < in.height; ++y) {
+    const uint8_t* src = in.pixels.data() + static_cast<size_t>(y) * in.width * 3;
+    float* dst = rows.data() + static_cast<size_t>(y) * out_w * 3;
+    for (int x = 0; x < out_w; ++x) {
+      float acc[3] = {0, 0, 0};
+      const uint8_t* p = src + static_cast<size_t>(wx.first[x]) * 3;
+      for (float w : wx.weights[x]) {
+        acc[0] += w * p[0];
+        acc[1] += w * p[1];
+        acc[2] += w * p[2];
+        p += 3;
+      }
+      std::copy(acc, acc + 3, dst + static_cast<size_t>(x) * 3);
+    }
+  }
+  // Vertical pass.
+  RgbImage out{out_w, out_h, std::vector<uint8_t>(static_cast<size_t>(out_w) * out_h * 3)};
+  const size_t row_len = static_cast<size_t>(out_w) * 3;
+  std::vector<float> acc(row_len);
+  for (int y = 0; y < out_h; ++y) {
+    std::fill(acc.begin(), acc.end(), 0.0f);
+    int src_y = wy.first[y];
+    for (float w : wy.weights[y]) {
+      const float* src = rows.data() + static_cast<size_t>(src_y++) * row_len;
+      for (size_t i = 0; i < row_len; ++i) acc[i] += w * src[i];
+    }
+    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * row_len;
+    for (size_t i = 0; i < row_len; ++i) dst[i] = ToByte(acc[i]);
+  }
+  return out;
+}
+
+namespace {
+
+// ---- TurboJPEG ----------------------------------------------------------------
+
+struct TjDestroy {
+  void operator()(void* handle) const { tjDestroy(handle); }
+};
+using TjHandle = std::unique_ptr<void, TjDestroy>;
+
+Status TjFormatError(const TjHandle& handle, const char* what) {
+  return InvalidImageFormatError(absl::StrCat(what, ": ", tjGetErrorStr2(handle.get())));
+}
+
+int ScaledSide(int side, int eighths) { return (side * eighths + 7) / 8; }
+
+}  // namespace
+
+int JpegExifOrientation(std::string_view bytes) {
+  if (bytes.size() < 4 || static_cast<uint8_t>(bytes[0]) != 0xFF ||
+      static_cast<uint8_t>(bytes[1]) != 0xD8) {
+    return 1;
+  }
+  std::optional<uint32_t> orientation = TiffOrientation(FindExifTiff(bytes));
+  if (!orientation || *orientation < 1 || *orientation > 8) return 1;
+  return static_cast<int>(*orientation);
+}
+
+int JpegScaleEighths(int width, int height, int short_side) {
+  const int shorter = std::min(width, height);
+  for (int k = 1; k < 8; ++k) {
+    if (ScaledSide(shorter, k) >= short_side) return k;
+  }
+  return 8;
+}
+
+RgbImage ApplyExifOrientation(RgbImage image, int orientation) {
+  if (orientation < 2 || orientation > 8) return image;
+  const int w = image.width;
+  const int h = image.height;
+  const bool swap = orientation >= 5;
+  RgbImage out{swap ? h : w, swap ? w : h, std::vector<uint8_t>(image.pixels.size())};
+  for (int y = 0; y < out.height; ++y) {
+    for (int x = 0; x < out.width; ++x) {
+      int sx = x, sy = y;
+      switch (orientation) {
+        case 2: sx = w - 1 - x; break;                  // mirror horizontally
+        case 3: sx = w - 1 - x; sy = h - 1 - y; break;  // rotate 180
+        case 4: sy = h - 1 - y; break;                  // mirror vertically
+        case 5: sx = y; sy = x; break;                  // transpose
+        case 6: sx = y; sy = h - 1 - x; break;          // rotate 90 clockwise
+        case 7: sx = w - 1 - y; sy = h - 1 - x; break;  // transverse
+        case 8: sx = w - 1 - y; sy = x; break;          // rotate 90 anticlockwise
+      }
+      const uint8_t* src = image.pixels.data() + (static_cast<size_t>(sy) * w + sx) * 3;
+      uint8_t* dst = out.pixels.data() + (static_cast<size_t>(y) * out.width + x) * 3;
+      std::copy(src, src + 3, dst);
+    }
+  }
+  return out;
+}
+
+std::pair<int, int> ShortSideSize(int width, int height, int short_side) {
+  const int shorter = std::min(width, height);
+  if (short_side <= 0 || shorter <= short_side) return {width, height};
+  const double scale = static_cast<double>(short_side) / shorter;
+  auto side = [&](int s) {
+    return s == shorter ? short_side : std::max(1, static_cast<int>(std::lround(s * scale)));
+  };
+  return {side(width), side(height)};
+}
+
+StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, int short_side) {
+  TjHandle handle(tjInitDecompress());
+  if (!handle) return absl::InternalError("TurboJPEG failed to start");
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  int width = 0, height = 0, subsamp = 0, colorspace = 0;
+  if (tjDecompressHeader3(handle.get(), data, bytes.size(), &width, &height, &subsamp,
+                          &colorspace) != 0) {
+    return TjFormatError(handle, "cannot read the JPEG header");
+  }
+  if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) return std::nullopt;
+
+  const int eighths = JpegScaleEighths(width, height, short_side);
+  RgbImage rgb{ScaledSide(width, eighths), ScaledSide(height, eighths), {}};
+  rgb.pixels.resize(static_cast<size_t>(rgb.width) * rgb.height * 3);
+  if (tjDecompress2(handle.get(), data, bytes.size(), rgb.pixels.data(), rgb.width, /*pitch=*/0,
+                    rgb.height, TJPF_RGB, TJFLAG_STOPONWARNING) != 0) {
+    if (tjGetErrorCode(handle.get()) == TJERR_WARNING) return std::nullopt;
+    return TjFormatError(handle, "cannot decode the image");
+  }
+  if (auto [w, h] = ShortSideSize(width, height, short_side); w != rgb.width || h != rgb.height) {
+    rgb = ResampleRgb(rgb, w, h);
+  }
+  return ApplyExifOrientation(std::move(rgb), JpegExifOrientation(bytes));
+}
+
+}  // namespace ocula::vision_internal

@@ -1,0 +1,64 @@
+// Internal: the JPEG fast path of DecodeImage (TurboJPEG), and the general
+// libvips decoder it falls back to. Not part of the public vision API; no
+// TurboJPEG types appear here.
+//
+// Why: libvips' thumbnail pipeline hands every small JPEG through its worker
+// threads (~17 ms wall per photo, mostly idle futex waits), while TurboJPEG
+// decodes the same photo on the calling thread in ~1-2 ms.
+//
+// Thread-safety: every function is safe for concurrent use (no shared state).
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "core/status.h"
+#include "vision/image.h"
+
+namespace ocula::vision_internal {
+
+// DecodeImage as it was before the fast path: libvips for every format (the
+// thumbnail pipeline, fail_on=error). Defined in image.cc. DecodeImage uses it
+// for non-JPEG input and for JPEGs the fast path declines; the decode
+// benchmark uses it as the baseline.
+StatusOr<DecodedImage> DecodeImageWithVips(std::string_view bytes, int short_side,
+                                           const ImageLimits& limits);
+
+// The EXIF orientation (1-8) stored in the first APP1 "Exif" segment of the
+// JPEG `bytes`, or 1 when there is none or it cannot be read. Bounds-checked:
+// any byte string is safe input.
+int JpegExifOrientation(std::string_view bytes);
+
+// The numerator k of the DCT scaling factor k/8 (1 <= k <= 8) that yields the
+// smallest image whose shorter side is still >= `short_side`; 8 (no scaling,
+// never upscaling) when the shorter side of `width` x `height` is already
+// <= `short_side`. Sizes scale as ceil(side * k / 8), like TurboJPEG's.
+int JpegScaleEighths(int width, int height, int short_side);
+
+// `image` as displayed for EXIF `orientation` (2-8: mirrors, rotations,
+// transposes; anything else returns it unchanged).
+RgbImage ApplyExifOrientation(RgbImage image, int orientation);
+
+// The size of a `width` x `height` image scaled so that its shorter side is
+// `short_side` (the longer side rounded to nearest), or the size itself when
+// the shorter side is already <= `short_side`.
+std::pair<int, int> ShortSideSize(int width, int height, int short_side);
+
+// `image` resampled to `width` x `height` with a separable triangle filter
+// widened by the reduction factor (antialiased when shrinking).
+RgbImage ResampleRgb(const RgbImage& image, int width, int height);
+
+// Decodes the JPEG `bytes` to RGB with TurboJPEG on the calling thread:
+// DCT-scaled so that the shorter side stays >= `short_side`, then resampled
+// to ShortSideSize of the original (when larger), then EXIF-oriented.
+//
+// Returns std::nullopt when the fast path declines and the caller should use
+// the general decoder: CMYK/YCCK JPEGs (their colour conversion needs
+// libvips' ICC handling) and any libjpeg warning (the general decoder's
+// fail_on policy decides: truncation fails, harmless warnings pass).
+// InvalidArgument (reason InvalidImageFormat) when libjpeg reports a fatal
+// error. The caller has already validated limits and structure (ProbeImage).
+StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, int short_side);
+
+}  // namespace ocula::vision_internal
