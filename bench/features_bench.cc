@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     }
     Analyzer& a = **analyzer;
     auto& row = table[engine];
-    row["decode (libvips, short side 352)"] =
+    row["decode (TurboJPEG for JPEG, short side 352)"] =
         MsPerImage(photos, [&](const std::string& b) { (void)DecodeImage(b, 352, ImageLimits{}); });
     double base = MsPerImage(photos, [&](const std::string& b) { (void)a.Run(b, FeatureSet{}); });
     row["decode + classifier (base of every request)"] = base;
