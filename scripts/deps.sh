@@ -10,7 +10,8 @@ APT_PACKAGES=(
   libboost-dev libboost-system-dev libvips-dev libturbojpeg0-dev libsqlite3-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libabsl-dev
   libssl-dev libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nodejs npm wordnet-base libtesseract-dev tesseract-ocr-eng
+  libcurl4-openssl-dev zlib1g-dev libtesseract-dev tesseract-ocr-eng wordnet-base
+  libgtest-dev libgmock-dev nodejs npm
 )
 
 missing=()
