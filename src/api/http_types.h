@@ -25,6 +25,8 @@ struct HttpRequest {
   std::optional<std::string> Header(const std::string& lowercase_name) const;
   // Query parameter, or nullopt.
   std::optional<std::string> Query(const std::string& name) const;
+  // The Content-Type header lowercased ("" when absent); parameters kept.
+  std::string LowercaseContentType() const;
 };
 
 struct HttpResponse {

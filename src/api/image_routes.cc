@@ -75,8 +75,7 @@ HttpResponse UploadMultipart(const ApiDeps& deps, HttpRequest& req,
 
 HttpResponse Upload(const ApiDeps& deps, HttpRequest& req) {
   std::string content_type = req.Header("content-type").value_or("");
-  std::string lowered = content_type;
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lowered = req.LowercaseContentType();
   if (lowered.rfind("multipart/form-data", 0) == 0) return UploadMultipart(deps, req, content_type);
   if (content_type.empty()) {
     return ErrorResponse(UnsupportedMediaTypeError(

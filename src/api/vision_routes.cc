@@ -21,16 +21,10 @@ Status BadArgument(const std::string& message) {
   return absl::InvalidArgumentError(message);
 }
 
-std::string LowerType(const HttpRequest& req) {
-  std::string type = req.Header("content-type").value_or("");
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return type;
-}
-
 // The image of a request: JSON {"url"}, raw bytes, or the first file of a
 // multipart body.
 StatusOr<std::string> ImageBytes(const VisionDeps& deps, const HttpRequest& req) {
-  std::string type = LowerType(req);
+  std::string type = req.LowercaseContentType();
   if (type.rfind("application/json", 0) == 0) {
     json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object() || !body.contains("url") ||
