@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 BUILD_DIR=${OCULA_BUILD_DIR:-build}
-WERROR=OFF
-[ "${CI:-}" = "true" ] || [ "${OCULA_WERROR:-}" = "1" ] && WERROR=ON
+# Warnings are errors by default (Debian 12's GCC builds the tree clean); the
+# same flags for run.sh and test.sh keep one build directory from being
+# rebuilt when both are used. OCULA_WERROR=0 turns it off (other compilers).
+WERROR=ON
+[ "${OCULA_WERROR:-1}" = "0" ] && WERROR=OFF
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-RelWithDebInfo} \
   -DOCULA_WERROR=$WERROR >/dev/null
 ninja -C "$BUILD_DIR" ${OCULA_BUILD_TARGETS:-}

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-OCULA_WERROR=1 scripts/build.sh
+scripts/build.sh
 scripts/prepare-models.sh
 cd "${OCULA_BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 900 -j2 "$@"

@@ -15,6 +15,14 @@ float Iou(const Candidate& a, const Candidate& b) {
   return uni > 0 ? inter / uni : 0;
 }
 
+float Containment(const Candidate& inner, const Candidate& outer) {
+  float iw = std::min(inner.x2, outer.x2) - std::max(inner.x1, outer.x1);
+  float ih = std::min(inner.y2, outer.y2) - std::max(inner.y1, outer.y1);
+  float area = (inner.x2 - inner.x1) * (inner.y2 - inner.y1);
+  if (iw <= 0 || ih <= 0 || area <= 0) return 0;
+  return iw * ih / area;
+}
+
 std::vector<Candidate> Nms(std::vector<Candidate> candidates, float iou_threshold, bool per_class,
                            int max_keep) {
   // stable_sort: equal scores keep decoder order, so results are reproducible.
@@ -24,7 +32,8 @@ std::vector<Candidate> Nms(std::vector<Candidate> candidates, float iou_threshol
   for (const Candidate& c : candidates) {
     if (static_cast<int>(kept.size()) >= max_keep) break;
     bool suppressed = std::any_of(kept.begin(), kept.end(), [&](const Candidate& k) {
-      return (!per_class || k.label == c.label) && Iou(k, c) > iou_threshold;
+      if (per_class && k.label != c.label) return false;
+      return Iou(k, c) > iou_threshold || (per_class && Containment(c, k) > kContainedDuplicate);
     });
     if (!suppressed) kept.push_back(c);
   }

@@ -38,6 +38,23 @@ TEST(NmsTest, KeepsTheBestOfOverlappingBoxesPerClass) {
   EXPECT_EQ(Nms(in, 0.45f, true, 1).size(), 1u);
 }
 
+TEST(NmsTest, DropsALesserBoxLyingInsideABetterOneOfTheSameClass) {
+  // The astronaut photo's case: a second "person" on the torso of the first
+  // (IoU 0.35, fully inside).
+  std::vector<Candidate> in = {Box4(31, 12, 392, 512, 0.79f, 0), Box4(111, 20, 328, 313, 0.52f, 0),
+                               Box4(111, 20, 328, 313, 0.50f, 3),  // another class: kept
+                               Box4(300, 400, 420, 520, 0.6f, 0)};  // sticks out: kept
+  EXPECT_LT(Iou(in[0], in[1]), 0.45f);
+  EXPECT_FLOAT_EQ(Containment(in[1], in[0]), 1.0f);
+  std::vector<Candidate> out = Nms(in, 0.45f, /*per_class=*/true, 100);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_FLOAT_EQ(out[0].score, 0.79f);
+  EXPECT_FLOAT_EQ(out[1].score, 0.6f);
+  EXPECT_FLOAT_EQ(out[2].score, 0.50f);
+  // Face detectors (not per class) keep nested boxes: IoU alone decides.
+  EXPECT_EQ(Nms({in[0], in[1]}, 0.45f, /*per_class=*/false, 100).size(), 2u);
+}
+
 DecodeContext Context(int w, int h, int classes, float threshold) {
   return {w, h, classes, threshold, "test.onnx"};
 }
