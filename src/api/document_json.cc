@@ -25,7 +25,11 @@ json Parsed(const std::string& text) {
 
 }  // namespace
 
-std::string UploadReceiptJson(const ImageRecord& image) { return Receipt(image).dump(); }
+std::string UploadReceiptJson(const ImageRecord& image, const std::string& filename) {
+  json receipt = Receipt(image);
+  if (!filename.empty()) receipt["filename"] = filename;
+  return receipt.dump();
+}
 
 std::string ImageDocumentJson(const ImageRecord& image) {
   json doc = Receipt(image);

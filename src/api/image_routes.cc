@@ -56,7 +56,7 @@ HttpResponse UploadMultipart(const ApiDeps& deps, HttpRequest& req,
     }
   }
   std::string key = req.Header("idempotency-key").value_or("");
-  json images = json::array();
+  std::string body = "{\"images\":[";
   CreateResult first;
   for (size_t i = 0; i < files.size(); ++i) {
     UploadRequest upload{files[i]->data, files[i]->content_type,
@@ -65,12 +65,11 @@ HttpResponse UploadMultipart(const ApiDeps& deps, HttpRequest& req,
     if (!result.ok()) return ErrorResponse(result.status());
     deps.metrics.GetCounter("ocula_upload_bytes_total")
         .Add(static_cast<double>(files[i]->data.size()));
-    json receipt = json::parse(UploadReceiptJson(result->image));
-    receipt["filename"] = files[i]->filename;
-    images.push_back(std::move(receipt));
+    if (i > 0) body += ',';
+    body += UploadReceiptJson(result->image, files[i]->filename);
     if (i == 0) first = *result;
   }
-  return Accepted(first, json{{"images", images}}.dump());
+  return Accepted(first, body + "]}");
 }
 
 HttpResponse Upload(const ApiDeps& deps, HttpRequest& req) {

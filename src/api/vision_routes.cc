@@ -76,7 +76,7 @@ Status CheckModelVersion(const Analyzer& analyzer, const HttpRequest& req) {
 
 // Runs `features` on the request's image and writes the analyze-shaped body.
 HttpResponse RunFeatures(const VisionDeps& deps, HttpRequest& req, const FeatureSet& features,
-                         const std::function<void(json&)>& adjust = nullptr) {
+                         const std::function<void(VisionResult&)>& adjust = nullptr) {
   if (Status s = CheckLanguage(req); !s.ok()) return VisionErrorResponse(s);
   auto bytes = ImageBytes(deps, req);
   if (!bytes.ok()) return VisionErrorResponse(bytes.status());
@@ -85,9 +85,8 @@ HttpResponse RunFeatures(const VisionDeps& deps, HttpRequest& req, const Feature
   if (Status s = CheckModelVersion(**analyzer, req); !s.ok()) return VisionErrorResponse(s);
   auto result = (*analyzer)->Run(*bytes, features);
   if (!result.ok()) return VisionErrorResponse(result.status());
-  json body = json::parse(AnalyzeResponseJson(*result, req.request_id));
-  if (adjust) adjust(body);
-  return HttpResponse::Json(200, body.dump());
+  if (adjust) adjust(*result);
+  return HttpResponse::Json(200, AnalyzeResponseJson(*result, req.request_id));
 }
 
 HttpResponse Analyze(const VisionDeps& deps, HttpRequest& req) {
@@ -118,9 +117,9 @@ StatusOr<int> IntParam(const HttpRequest& req, const std::string& name, int fall
 HttpResponse Describe(const VisionDeps& deps, HttpRequest& req) {
   auto max = IntParam(req, "maxCandidates", 1, 1, 10, "BadArgument");
   if (!max.ok()) return VisionErrorResponse(max.status());
-  return RunFeatures(deps, req, {Feature::kDescription}, [&](json& body) {
-    json& captions = body["description"]["captions"];
-    if (captions.size() > static_cast<size_t>(*max)) captions.erase(captions.begin() + *max, captions.end());
+  return RunFeatures(deps, req, {Feature::kDescription}, [&](VisionResult& result) {
+    auto& captions = result.description.captions;
+    if (captions.size() > static_cast<size_t>(*max)) captions.resize(*max);
   });
 }
 

@@ -140,6 +140,10 @@ TEST_F(VisionApiTest, AnalyzeEveryFeatureOnTheDogPhoto) {
                   Photo("detect/dog.jpg"));
   ASSERT_EQ(r.status, 200) << r.body;
   json body = json::parse(r.body);
+  for (const char* field : {"categories", "tags", "description", "faces", "imageType", "color",
+                            "adult", "objects"}) {
+    EXPECT_TRUE(body.contains(field)) << field << " was requested";  // shape checks skip absent fields
+  }
   ExpectContractShape(body);
   EXPECT_EQ(body["metadata"]["width"], 768);
   EXPECT_EQ(body["metadata"]["format"], "Jpeg");

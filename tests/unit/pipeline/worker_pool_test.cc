@@ -146,23 +146,25 @@ TEST_F(WorkerPoolTest, RedeliveryOfFinishedWorkDoesNotAnalyseAgain) {
 TEST_F(WorkerPoolTest, ModelLoadFailureIsReportedAndRetried) {
   std::string id = Upload();
   FakeAnalyzer::Script script;
+  std::atomic<bool> model_back{false};
   std::atomic<int> attempts{0};
   WorkerOptions options;
   options.threads = 1;
   options.receive_wait = std::chrono::milliseconds(50);
-  options.model_retry = std::chrono::milliseconds(50);
+  options.model_retry = std::chrono::milliseconds(20);
   WorkerPool pool(*bus_, *metadata_, blobs_,
                   [&]() -> StatusOr<std::unique_ptr<Analyzer>> {
-                    if (++attempts < 3) return absl::NotFoundError("model file x.onnx is missing");
+                    ++attempts;
+                    if (!model_back) return absl::NotFoundError("model file x.onnx is missing");
                     return std::make_unique<FakeAnalyzer>(script);
                   },
                   metrics_, Clock::Real(), options);
   pool.Start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (attempts < 3) {
-    EXPECT_FALSE(pool.ModelsReady());
-    EXPECT_NE(pool.ModelError().find("x.onnx"), std::string::npos);
-  }
+  while (attempts < 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_FALSE(pool.ModelsReady());
+  EXPECT_NE(pool.ModelError().find("x.onnx"), std::string::npos) << pool.ModelError();
+  EXPECT_EQ(metadata_->GetImage(id)->status, ImageStatus::kPending) << "no work without models";
+  model_back = true;  // the operator restores the model
   EXPECT_EQ(WaitFinal(id).status, ImageStatus::kDone);
   EXPECT_TRUE(pool.ModelsReady());
   EXPECT_EQ(pool.ModelError(), "");
