@@ -56,6 +56,32 @@ struct ListQuery {
   std::optional<ImageStatus> status;
   size_t limit = 50;
   std::string cursor;  // "" = from the newest; else the id to continue after
+  std::string tag;       // "" = any; else only images with this tag name
+  std::string category;  // "" = any; else only images with this category name
+};
+
+enum class LabelKind { kTag, kCategory };
+
+// How many images carry a label (a tag or category name).
+struct LabelCount {
+  std::string name;
+  int64_t count = 0;
+};
+
+// One entry of the change log: an image was created, changed, or deleted.
+struct ImageChange {
+  int64_t seq = 0;     // increases with every change, store-wide
+  std::string id;
+  std::string status;  // the image's status after the change, or "deleted"
+};
+
+struct ChangePage {
+  std::vector<ImageChange> changes;  // oldest first
+  // The change log keeps only recent entries: true when entries after the
+  // requested point were already pruned (or the point is unknown to this
+  // store), so a reader that wants a complete picture must start over.
+  bool gap = false;
+  int64_t latest_seq = 0;  // the newest seq in the store (0 when none yet)
 };
 
 struct ImagePage {
@@ -113,6 +139,14 @@ class MetadataStore {
   // Outbox events not yet relayed to the bus, oldest first.
   virtual StatusOr<std::vector<OutboxEvent>> PendingOutbox(size_t limit) = 0;
   virtual Status MarkRelayed(const std::vector<std::string>& event_ids) = 0;
+
+  // The most frequent tag or category names of analysed images, most
+  // frequent first (ties by name), at most `limit`.
+  virtual StatusOr<std::vector<LabelCount>> CountLabels(LabelKind kind, size_t limit) = 0;
+
+  // Change-log entries with seq > `after`, oldest first, at most `limit`.
+  // `after` = 0 asks for everything still kept (never a gap).
+  virtual StatusOr<ChangePage> ChangesSince(int64_t after, size_t limit) = 0;
 
   // Number of images per status (all statuses present, zeros included).
   virtual StatusOr<std::map<ImageStatus, int64_t>> CountByStatus() = 0;

@@ -28,6 +28,11 @@ constexpr std::string_view kAfterAllIds = "~";
 #define OCULA_IMAGE_COLUMNS                                                                 \
   "id, status, content_type, size, sha256, blob_key, idempotency_key, created_ms, "        \
   "updated_ms, metadata_json, analysis_json, error_json, pipeline_version, version"
+// The same columns qualified by a table alias.
+#define OCULA_IMAGE_COLUMNS_OF(t)                                                          \
+  t ".id, " t ".status, " t ".content_type, " t ".size, " t ".sha256, " t ".blob_key, " t  \
+  ".idempotency_key, " t ".created_ms, " t ".updated_ms, " t ".metadata_json, " t          \
+  ".analysis_json, " t ".error_json, " t ".pipeline_version, " t ".version"
 
 ImageRecord ReadImage(const Statement& row) {
   ImageRecord image;
@@ -124,6 +129,8 @@ class SqliteMetadataStore : public MetadataStore {
                                             const std::string& model) override;
   StatusOr<std::vector<OutboxEvent>> PendingOutbox(size_t limit) override;
   Status MarkRelayed(const std::vector<std::string>& event_ids) override;
+  StatusOr<std::vector<LabelCount>> CountLabels(LabelKind kind, size_t limit) override;
+  StatusOr<ChangePage> ChangesSince(int64_t after, size_t limit) override;
   StatusOr<std::map<ImageStatus, int64_t>> CountByStatus() override;
   Status CheckHealth() override;
 
@@ -169,21 +176,33 @@ StatusOr<ImageRecord> SqliteMetadataStore::GetImage(const std::string& id) {
   return std::move(*image);
 }
 
+// The list query for `query`'s filters: ?1 cursor, ?2 limit, then the
+// status, tag and category values that are set, in that order. Label filters
+// join image_labels, whose primary key serves the newest-first order.
+std::string ListSql(const ListQuery& query) {
+  std::string sql = "SELECT " OCULA_IMAGE_COLUMNS_OF("i") " FROM images i";
+  std::string where = " WHERE i.id < ?1";
+  int param = 3;
+  auto join_label = [&](const char* alias, const char* kind) {
+    absl::StrAppend(&sql, " JOIN image_labels ", alias, " ON ", alias, ".image_id = i.id AND ",
+                    alias, ".kind = '", kind, "' AND ", alias, ".name = ?", param++);
+  };
+  if (query.status) absl::StrAppend(&where, " AND i.status = ?", param++);
+  if (!query.tag.empty()) join_label("t", "tag");
+  if (!query.category.empty()) join_label("c", "category");
+  return absl::StrCat(sql, where, " ORDER BY i.id DESC LIMIT ?2");
+}
+
 StatusOr<ImagePage> SqliteMetadataStore::ListImages(const ListQuery& query) {
   const size_t limit = std::clamp<size_t>(query.limit, 1, kMaxPageSize);
   auto reader = readers_.Acquire();
-  // Two statements rather than "(? IS NULL OR status = ?)", which would keep
-  // SQLite from using the (status, id) index.
-  OCULA_ASSIGN_OR_RETURN(
-      Statement stmt,
-      reader->Prepare(query.status
-                             ? "SELECT " OCULA_IMAGE_COLUMNS
-                               " FROM images WHERE status = ?3 AND id < ?1 ORDER BY id DESC LIMIT ?2"
-                             : "SELECT " OCULA_IMAGE_COLUMNS
-                               " FROM images WHERE id < ?1 ORDER BY id DESC LIMIT ?2"));
+  OCULA_ASSIGN_OR_RETURN(Statement stmt, reader->Prepare(ListSql(query)));
   stmt.BindText(1, query.cursor.empty() ? kAfterAllIds : std::string_view(query.cursor))
       .BindInt(2, static_cast<int64_t>(limit + 1));  // one more tells whether a next page exists
-  if (query.status) stmt.BindText(3, ToString(*query.status));
+  int param = 3;
+  if (query.status) stmt.BindText(param++, ToString(*query.status));
+  if (!query.tag.empty()) stmt.BindText(param++, query.tag);
+  if (!query.category.empty()) stmt.BindText(param++, query.category);
   ImagePage page;
   while (true) {
     OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
@@ -310,6 +329,47 @@ Status SqliteMetadataStore::MarkRelayed(const std::vector<std::string>& event_id
       writer_->Prepare("DELETE FROM outbox WHERE relayed = 1 AND created_ms < ?"));
   OCULA_RETURN_IF_ERROR(prune.BindInt(1, now - kRelayedRetentionMs).Run());
   return txn.Commit();
+}
+
+StatusOr<std::vector<LabelCount>> SqliteMetadataStore::CountLabels(LabelKind kind,
+                                                                   size_t limit) {
+  auto reader = readers_.Acquire();
+  OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                         reader->Prepare("SELECT name, COUNT(*) AS n FROM image_labels "
+                                         "WHERE kind = ? GROUP BY name ORDER BY n DESC, name "
+                                         "LIMIT ?"));
+  stmt.BindText(1, kind == LabelKind::kTag ? "tag" : "category")
+      .BindInt(2, static_cast<int64_t>(std::clamp<size_t>(limit, 1, kMaxPageSize)));
+  std::vector<LabelCount> labels;
+  while (true) {
+    OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    labels.push_back(LabelCount{stmt.ColumnText(0), stmt.ColumnInt(1)});
+  }
+  return labels;
+}
+
+StatusOr<ChangePage> SqliteMetadataStore::ChangesSince(int64_t after, size_t limit) {
+  auto reader = readers_.Acquire();
+  // One read transaction, so the bounds and the rows agree.
+  OCULA_ASSIGN_OR_RETURN(Transaction txn, Transaction::BeginRead(*reader));
+  OCULA_ASSIGN_OR_RETURN(Statement bounds,
+                         reader->Prepare("SELECT MIN(seq), MAX(seq) FROM image_changes"));
+  OCULA_ASSIGN_OR_RETURN(bool has_bounds, bounds.Step());
+  ChangePage page;
+  const int64_t oldest = has_bounds ? bounds.ColumnInt(0) : 0;  // NULL reads as 0
+  page.latest_seq = has_bounds ? bounds.ColumnInt(1) : 0;
+  page.gap = after > 0 && (after > page.latest_seq || (oldest > 0 && after < oldest - 1));
+  OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                         reader->Prepare("SELECT seq, image_id, status FROM image_changes "
+                                         "WHERE seq > ? ORDER BY seq LIMIT ?"));
+  stmt.BindInt(1, after).BindInt(2, static_cast<int64_t>(std::clamp<size_t>(limit, 1, kMaxPageSize)));
+  while (true) {
+    OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    page.changes.push_back(ImageChange{stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnText(2)});
+  }
+  return page;
 }
 
 StatusOr<std::map<ImageStatus, int64_t>> SqliteMetadataStore::CountByStatus() {

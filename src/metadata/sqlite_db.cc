@@ -203,6 +203,11 @@ StatusOr<Transaction> Transaction::Begin(Connection& connection) {
   return Transaction(&connection);
 }
 
+StatusOr<Transaction> Transaction::BeginRead(Connection& connection) {
+  OCULA_RETURN_IF_ERROR(connection.Exec("BEGIN DEFERRED"));
+  return Transaction(&connection);
+}
+
 Transaction::Transaction(Transaction&& other) noexcept
     : connection_(std::exchange(other.connection_, nullptr)) {}
 

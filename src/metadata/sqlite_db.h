@@ -143,7 +143,10 @@ class ConnectionPool {
 // BUSY without waiting). Rolled back on destruction unless committed.
 class Transaction {
  public:
+  // A write transaction (BEGIN IMMEDIATE: takes the write lock now).
   static StatusOr<Transaction> Begin(Connection& connection);
+  // A read transaction: one consistent snapshot for several statements.
+  static StatusOr<Transaction> BeginRead(Connection& connection);
   Transaction(Transaction&& other) noexcept;
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();

@@ -136,7 +136,7 @@ TEST_F(MetadataStoreTest, ListPagesNewestFirst) {
   std::string cursor;
   std::vector<size_t> page_sizes;
   do {
-    auto page = store_->ListImages(ListQuery{std::nullopt, 3, cursor});
+    auto page = store_->ListImages(ListQuery{std::nullopt, 3, cursor, "", ""});
     ASSERT_TRUE(page.ok()) << page.status();
     page_sizes.push_back(page->images.size());
     for (const auto& image : page->images) listed.push_back(image.id);
@@ -145,7 +145,7 @@ TEST_F(MetadataStoreTest, ListPagesNewestFirst) {
   EXPECT_EQ(listed, ids);
   EXPECT_EQ(page_sizes, (std::vector<size_t>{3, 3, 1}));
 
-  auto exact = store_->ListImages(ListQuery{std::nullopt, 7, ""});
+  auto exact = store_->ListImages(ListQuery{std::nullopt, 7, "", "", ""});
   ASSERT_TRUE(exact.ok());
   EXPECT_EQ(exact->images.size(), 7u);
   EXPECT_EQ(exact->next_cursor, "");
@@ -160,19 +160,161 @@ TEST_F(MetadataStoreTest, ListFiltersByStatus) {
       done.insert(done.begin(), image.id);
     }
   }
-  auto page1 = store_->ListImages(ListQuery{ImageStatus::kDone, 2, ""});
+  auto page1 = store_->ListImages(ListQuery{ImageStatus::kDone, 2, "", "", ""});
   ASSERT_TRUE(page1.ok()) << page1.status();
   ASSERT_EQ(page1->images.size(), 2u);
   EXPECT_EQ(page1->images[0].id, done[0]);
   EXPECT_EQ(page1->images[1].id, done[1]);
-  auto page2 = store_->ListImages(ListQuery{ImageStatus::kDone, 2, page1->next_cursor});
+  auto page2 = store_->ListImages(ListQuery{ImageStatus::kDone, 2, page1->next_cursor, "", ""});
   ASSERT_TRUE(page2.ok());
   ASSERT_EQ(page2->images.size(), 1u);
   EXPECT_EQ(page2->images[0].id, done[2]);
   EXPECT_EQ(page2->next_cursor, "");
-  auto failed = store_->ListImages(ListQuery{ImageStatus::kFailed, 10, ""});
+  auto failed = store_->ListImages(ListQuery{ImageStatus::kFailed, 10, "", "", ""});
   ASSERT_TRUE(failed.ok());
   EXPECT_TRUE(failed->images.empty());
+}
+
+// An analysis with these tag and category names, in the stored JSON shape.
+ImageResult Analysed(const std::vector<std::string>& tags,
+                     const std::vector<std::string>& categories) {
+  std::string json = "{\"tags\":[";
+  for (size_t i = 0; i < tags.size(); ++i) {
+    json += (i ? "," : "") + std::string("{\"name\":\"") + tags[i] + "\",\"confidence\":0.9}";
+  }
+  json += "],\"categories\":[";
+  for (size_t i = 0; i < categories.size(); ++i) {
+    json += (i ? "," : "") + std::string("{\"name\":\"") + categories[i] + "\",\"score\":0.5}";
+  }
+  ImageResult result;
+  result.analysis_json = json + "]}";
+  return result;
+}
+
+std::vector<std::string> Ids(const ImagePage& page) {
+  std::vector<std::string> ids;
+  for (const auto& image : page.images) ids.push_back(image.id);
+  return ids;
+}
+
+TEST_F(MetadataStoreTest, ListFiltersByTagAndCategory) {
+  ImageRecord dog = Create(), dog_and_cat = Create(), cat = Create(), pending = Create();
+  ASSERT_TRUE(store_->SetResult(dog.id, Analysed({"dog", "grass"}, {"animal_dog"})).ok());
+  ASSERT_TRUE(store_->SetResult(dog_and_cat.id, Analysed({"dog", "cat"}, {"animal_"})).ok());
+  ASSERT_TRUE(store_->SetResult(cat.id, Analysed({"cat"}, {"animal_cat"})).ok());
+
+  ListQuery dogs;
+  dogs.tag = "dog";
+  auto page = store_->ListImages(dogs);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(Ids(*page), (std::vector<std::string>{dog_and_cat.id, dog.id}));
+
+  dogs.limit = 1;  // pages follow the same order
+  auto first = store_->ListImages(dogs);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(Ids(*first), std::vector<std::string>{dog_and_cat.id});
+  dogs.cursor = first->next_cursor;
+  auto second = store_->ListImages(dogs);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(Ids(*second), std::vector<std::string>{dog.id});
+  EXPECT_EQ(second->next_cursor, "");
+
+  ListQuery both;
+  both.tag = "cat";
+  both.category = "animal_cat";
+  both.status = ImageStatus::kDone;
+  auto cats = store_->ListImages(both);
+  ASSERT_TRUE(cats.ok()) << cats.status();
+  EXPECT_EQ(Ids(*cats), std::vector<std::string>{cat.id});
+
+  ListQuery none;
+  none.tag = "giraffe";
+  EXPECT_TRUE(store_->ListImages(none)->images.empty());
+  (void)pending;
+}
+
+TEST_F(MetadataStoreTest, LabelsFollowTheLatestResultAndDeletes) {
+  ImageRecord a = Create(), b = Create();
+  ASSERT_TRUE(store_->SetResult(a.id, Analysed({"dog", "dog", "grass"}, {"animal_dog"})).ok());
+  ASSERT_TRUE(store_->SetResult(b.id, Analysed({"dog"}, {})).ok());
+  auto tags = store_->CountLabels(LabelKind::kTag, 10);
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  ASSERT_EQ(tags->size(), 2u);  // a repeated name counts once per image
+  EXPECT_EQ((*tags)[0].name, "dog");
+  EXPECT_EQ((*tags)[0].count, 2);
+  EXPECT_EQ((*tags)[1].name, "grass");
+  EXPECT_EQ((*tags)[1].count, 1);
+
+  // A redelivered analysis replaces the labels; a failure clears them.
+  ASSERT_TRUE(store_->SetResult(a.id, Analysed({"cat"}, {"animal_cat"})).ok());
+  ImageResult failed;
+  failed.status = ImageStatus::kFailed;
+  failed.error_json = R"({"code":"InvalidImageFormat","message":"x"})";
+  ASSERT_TRUE(store_->SetResult(b.id, failed).ok());
+  tags = store_->CountLabels(LabelKind::kTag, 10);
+  ASSERT_EQ(tags->size(), 1u);
+  EXPECT_EQ((*tags)[0].name, "cat");
+  auto categories = store_->CountLabels(LabelKind::kCategory, 10);
+  ASSERT_EQ(categories->size(), 1u);
+  EXPECT_EQ((*categories)[0].name, "animal_cat");
+
+  ASSERT_TRUE(store_->DeleteImage(a.id).ok());
+  EXPECT_TRUE(store_->CountLabels(LabelKind::kTag, 10)->empty());
+  EXPECT_TRUE(store_->CountLabels(LabelKind::kCategory, 10)->empty());
+}
+
+TEST_F(MetadataStoreTest, ChangeLogRecordsEveryStatusChangeInOrder) {
+  auto start = store_->ChangesSince(0, 100);
+  ASSERT_TRUE(start.ok()) << start.status();
+  EXPECT_TRUE(start->changes.empty());
+  EXPECT_EQ(start->latest_seq, 0);
+
+  ImageRecord image = Create();
+  ASSERT_TRUE(store_->MarkProcessing(image.id).ok());
+  ASSERT_TRUE(store_->SetResult(image.id, Analysed({"dog"}, {})).ok());
+  ASSERT_TRUE(store_->DeleteImage(image.id).ok());
+
+  auto log = store_->ChangesSince(0, 100);
+  ASSERT_TRUE(log.ok()) << log.status();
+  std::vector<std::string> statuses;
+  for (const ImageChange& change : log->changes) {
+    EXPECT_EQ(change.id, image.id);
+    statuses.push_back(change.status);
+  }
+  EXPECT_EQ(statuses, (std::vector<std::string>{"pending", "processing", "done", "deleted"}));
+  EXPECT_EQ(log->latest_seq, log->changes.back().seq);
+  EXPECT_FALSE(log->gap);
+
+  auto tail = store_->ChangesSince(log->changes[1].seq, 1);  // limit and resume point
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->changes.size(), 1u);
+  EXPECT_EQ(tail->changes[0].status, "done");
+  EXPECT_FALSE(tail->gap);
+
+  auto future = store_->ChangesSince(log->latest_seq + 5, 10);  // e.g. another store's seq
+  ASSERT_TRUE(future.ok());
+  EXPECT_TRUE(future->gap);
+}
+
+TEST_F(MetadataStoreTest, ChangeLogIsPrunedAndReportsTheGap) {
+  ImageRecord first = Create();
+  ASSERT_TRUE(store_->MarkProcessing(first.id).ok());
+  {  // Pretend many changes happened since: the log is now at seq 20,000.
+    auto db = sqlite::Connection::Open(db_path_);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec("INSERT INTO image_changes (seq, image_id, status) "
+                            "VALUES (20000, 'x', 'pending')").ok());
+  }
+  Create();  // a new image prunes all but the latest 10,000 seqs
+  auto log = store_->ChangesSince(0, 10);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->changes.size(), 2u);
+  EXPECT_EQ(log->changes[0].seq, 20000);
+  EXPECT_EQ(log->latest_seq, 20001);
+  EXPECT_TRUE(store_->ChangesSince(1, 10)->gap);  // the first image's entries are gone
+  EXPECT_TRUE(store_->ChangesSince(19998, 10)->gap);
+  EXPECT_FALSE(store_->ChangesSince(19999, 10)->gap);
+  EXPECT_FALSE(store_->ChangesSince(20001, 10)->gap);
 }
 
 TEST_F(MetadataStoreTest, DeleteRemovesImageEmbeddingsAndEvents) {
@@ -307,6 +449,35 @@ TEST_F(MetadataStoreTest, ReopeningKeepsDataAndDoesNotRerunMigrations) {
   auto applied = sqlite::ApplyMigrations(**db, kMetadataMigrationsTable, MetadataMigrations(), 0);
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(*applied, 0);
+}
+
+TEST(MetadataStoreMigrationTest, VersionTwoIndexesTheLabelsOfEarlierAnalyses) {
+  testing::TempDir dir;
+  const std::string path = dir.File("v1.db");
+  {  // A database at schema version 1 holding one analysed and one pending image.
+    auto db = sqlite::Connection::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status();
+    auto v1 = MetadataMigrations().first(1);
+    ASSERT_TRUE(sqlite::ApplyMigrations(**db, kMetadataMigrationsTable, v1, 0).ok());
+    ASSERT_TRUE((*db)->Exec(R"sql(
+      INSERT INTO images (id, status, content_type, size, sha256, blob_key, created_ms,
+                          updated_ms, analysis_json)
+      VALUES ('A', 'done', 'image/jpeg', 1, 'x', 'k', 0, 0,
+              '{"tags":[{"name":"dog"},"odd"],"categories":[{"name":"animal_dog"}]}'),
+             ('B', 'pending', 'image/jpeg', 1, 'x', 'k', 0, 0, ''))sql").ok());
+  }
+  FakeClock clock;
+  auto store = OpenSqliteMetadataStore(path, clock);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto tags = (*store)->CountLabels(LabelKind::kTag, 10);
+  ASSERT_TRUE(tags.ok()) << tags.status();
+  ASSERT_EQ(tags->size(), 1u);
+  EXPECT_EQ((*tags)[0].name, "dog");
+  ListQuery query;
+  query.category = "animal_dog";
+  auto page = (*store)->ListImages(query);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Ids(*page), std::vector<std::string>{"A"});
 }
 
 TEST_F(MetadataStoreTest, SchemaNewerThanTheBuildIsFailedPrecondition) {
