@@ -1,5 +1,6 @@
-// The HTTP API: routes for /v1 (images) and operations (/healthz, /readyz,
-// /metrics), and the request wrapper that logs and counts every request.
+// The HTTP API: routes for /v1 (images, labels, the event stream), the front
+// end, operations (/healthz, /readyz, /metrics), and the request wrapper that
+// logs and counts every request.
 // Handlers hold no business logic: they translate HTTP to calls on Ingest and
 // the stores and back; errors go through error_mapping.
 #pragma once
@@ -31,8 +32,16 @@ struct ApiDeps {
   std::function<std::vector<HealthCheck>()> readiness;
 };
 
+class ChangeFeed;
+
 void AddImageRoutes(Router& router, const ApiDeps& deps);
 void AddOpsRoutes(Router& router, const ApiDeps& deps);
+// GET /v1/events/stream (event_routes.cc).
+void AddEventRoutes(Router& router, ChangeFeed& feed);
+// The front end at "/" (web_routes.cc): the web/ files built into the binary,
+// or, when `web_dir` is not empty, the files of that directory read on every
+// request (for front-end development).
+void AddWebRoutes(Router& router, const std::string& web_dir);
 
 // Wraps `router` into the server's handler: checks the API key (auth.h) on
 // every path but the operations endpoints, assigns route labels, counts

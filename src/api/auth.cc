@@ -20,7 +20,7 @@ bool HasValidKey(const HttpRequest& request, const std::string& key) {
 }
 
 bool IsOpenPath(const std::string& path) {
-  return path == "/healthz" || path == "/readyz" || path == "/metrics";
+  return path.rfind("/v1/", 0) != 0 && path != "/v1" && path.rfind("/vision/", 0) != 0;
 }
 
 }  // namespace ocula

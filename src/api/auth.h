@@ -14,7 +14,9 @@ namespace ocula {
 // True when `key` is empty or the request presents it.
 bool HasValidKey(const HttpRequest& request, const std::string& key);
 
-// Paths that need no key: /healthz, /readyz, /metrics.
+// Paths that need no key: all but /v1 and /vision, i.e. the operations
+// endpoints (/healthz, /readyz, /metrics) and the front end's static files
+// (which hold no data; the page asks for a key before calling the API).
 bool IsOpenPath(const std::string& path);
 
 }  // namespace ocula

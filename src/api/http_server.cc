@@ -8,6 +8,7 @@
 
 #include <array>
 #include <atomic>
+#include <deque>
 #include <thread>
 
 #include "api/error_mapping.h"
@@ -43,14 +44,25 @@ Status ParseTarget(std::string_view target, HttpRequest& out) {
 
 using BeastRequest = http::request<http::string_body>;
 using BeastResponse = http::response<http::string_body>;
+using StreamHead = http::response<http::empty_body>;
+
+// A streamed response whose client has not read this many chunks is dropped.
+constexpr int kMaxQueuedChunks = 1024;
+// Time allowed to write one chunk of a streamed response.
+constexpr std::chrono::seconds kChunkWriteTimeout{30};
+
+template <class Message>
+void SetHead(Message& out, const HttpResponse& in, const std::string& request_id) {
+  out.set(http::field::server, "ocula");
+  out.set(http::field::content_type, in.content_type);
+  out.set("X-Request-Id", request_id);
+  for (const auto& [k, v] : in.headers) out.set(k, v);
+}
 
 BeastResponse ToBeast(HttpResponse in, unsigned version, bool keep_alive,
                       const std::string& request_id, bool head) {
   BeastResponse out{static_cast<http::status>(in.status), version};
-  out.set(http::field::server, "ocula");
-  out.set(http::field::content_type, in.content_type);
-  out.set("X-Request-Id", request_id);
-  for (auto& [k, v] : in.headers) out.set(k, v);
+  SetHead(out, in, request_id);
   out.keep_alive(keep_alive);
   size_t length = in.body.size();
   if (!head) out.body() = std::move(in.body);
@@ -117,6 +129,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Reply(HttpResponse response, unsigned version, bool keep_alive,
              const std::string& request_id, bool head) {
+    if (response.start_stream && !head) {
+      return StartStream(std::move(response), version, request_id);
+    }
     auto out = std::make_shared<BeastResponse>(
         ToBeast(std::move(response), version, keep_alive, request_id, head));
     stream_.expires_after(options_.request_timeout);
@@ -126,6 +141,82 @@ class Session : public std::enable_shared_from_this<Session> {
                         if (ec || !keep_alive) return self->Close();
                         self->ReadRequest();
                       });
+  }
+
+  // --- Streamed responses (server-sent events) -----------------------------
+  // The head goes out with chunked encoding; then the producer gets a
+  // ResponseStream whose chunks are written in order on this session's strand.
+  // A read on the raw socket notices when the client hangs up.
+  class Stream : public ResponseStream {
+   public:
+    explicit Stream(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+    bool Send(std::string chunk) override {
+      auto session = session_.lock();
+      if (!session || session->stream_ended_.load()) return false;
+      if (session->queued_chunks_.fetch_add(1) >= kMaxQueuedChunks) {
+        asio::post(session->stream_.get_executor(), [session] { session->EndStream(); });
+        return false;
+      }
+      asio::post(session->stream_.get_executor(),
+                 [session, chunk = std::move(chunk)]() mutable {
+                   session->QueueChunk(std::move(chunk));
+                 });
+      return true;
+    }
+
+   private:
+    std::weak_ptr<Session> session_;
+  };
+
+  void StartStream(HttpResponse response, unsigned version, const std::string& request_id) {
+    auto head = std::make_shared<StreamHead>(static_cast<http::status>(response.status), version);
+    SetHead(*head, response, request_id);
+    head->chunked(true);
+    head->keep_alive(false);  // the stream ends with the connection
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    stream_.expires_after(options_.request_timeout);
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer,
+         start = std::move(response.start_stream)](beast::error_code ec, std::size_t) {
+          self->stream_.expires_never();
+          if (ec) return self->EndStream();
+          self->WatchForHangUp();
+          start(std::make_shared<Stream>(self));
+        });
+  }
+
+  void WatchForHangUp() {
+    stream_.socket().async_read_some(asio::buffer(discard_),
+                                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                       if (ec) return self->EndStream();
+                                       self->WatchForHangUp();
+                                     });
+  }
+
+  void QueueChunk(std::string chunk) {
+    if (stream_ended_.load()) return;
+    chunks_.push_back(std::move(chunk));
+    if (chunks_.size() == 1) WriteChunk();
+  }
+
+  void WriteChunk() {
+    stream_.expires_after(kChunkWriteTimeout);
+    asio::async_write(stream_, http::make_chunk(asio::buffer(chunks_.front())),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->stream_.expires_never();
+                        if (ec) return self->EndStream();
+                        self->chunks_.pop_front();
+                        self->queued_chunks_.fetch_sub(1);
+                        if (!self->chunks_.empty()) self->WriteChunk();
+                      });
+  }
+
+  void EndStream() {
+    if (stream_ended_.exchange(true)) return;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
   }
 
   // Lingering close: stop sending, then drain what the client is still
@@ -151,6 +242,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::array<char, 16384> discard_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::deque<std::string> chunks_;  // streamed chunks not yet written; front is in flight
+  std::atomic<int> queued_chunks_{0};
+  std::atomic<bool> stream_ended_{false};
   const HttpServerOptions& options_;
   const HttpServer::RequestHandler& handler_;
   std::atomic<int>& active_;

@@ -6,6 +6,11 @@
 // A request whose body exceeds max_body_bytes is answered 413 without reading
 // the rest; a connection that drops mid-request never reaches the handler.
 //
+// A response with start_stream set (server-sent events) is sent with chunked
+// encoding and kept open: the producer writes through its ResponseStream
+// until the client hangs up, falls 1024 chunks behind, takes over 30 s to
+// accept a chunk, or the server stops. Stop the producers before the server.
+//
 // Thread-safety: Start/Stop from one thread. The handler is called
 // concurrently from the I/O threads.
 #pragma once

@@ -3,7 +3,9 @@
 // unit-tested without sockets.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +29,18 @@ struct HttpRequest {
   std::optional<std::string> Query(const std::string& name) const;
   // The Content-Type header lowercased ("" when absent); parameters kept.
   std::string LowercaseContentType() const;
+  // True when If-None-Match names `etag` (a quoted entity tag) or is "*".
+  bool IfNoneMatches(const std::string& etag) const;
+};
+
+// The writing end of a streamed response body (server-sent events), held by
+// whoever produces the body. Thread-safe: Send may be called from any thread.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Queues `chunk` to be sent. False once the client has gone, the server is
+  // stopping, or the client has fallen too far behind: drop the stream then.
+  virtual bool Send(std::string chunk) = 0;
 };
 
 struct HttpResponse {
@@ -34,6 +48,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, `body` is ignored: the server sends the head (chunked), then
+  // calls this once with the stream that carries the body for as long as the
+  // connection lasts.
+  std::function<void(std::shared_ptr<ResponseStream>)> start_stream;
 
   static HttpResponse Json(int status, std::string body);
 };

@@ -1,12 +1,17 @@
-// /v1/images: upload, read, list, fetch content, delete.
+// /v1/images: upload, read, list (filtered by status, tag, category), fetch
+// content and thumbnails, delete; /v1/labels: the tag and category counts.
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
 #include "api/error_mapping.h"
+#include "absl/strings/str_cat.h"
 #include "api/multipart.h"
 #include "core/ids.h"
+#include "vision/thumbnail.h"
 
 namespace ocula {
 namespace {
@@ -14,6 +19,11 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxListLimit = 1000;
+constexpr int kDefaultThumbnailSide = 256;
+constexpr int kMinThumbnailSide = 16;
+constexpr size_t kMaxLabels = 200;
+// What never changes for an id (original bytes, thumbnails of them).
+constexpr char kImmutable[] = "private, max-age=31536000, immutable";
 
 HttpResponse Accepted(const CreateResult& result, std::string body) {
   HttpResponse response = HttpResponse::Json(202, std::move(body));
@@ -93,24 +103,8 @@ StatusOr<ImageRecord> FindImage(const ApiDeps& deps, const HttpRequest& req) {
   return image;
 }
 
-bool ETagMatches(const std::string& if_none_match, const std::string& etag) {
-  if (if_none_match == "*") return true;
-  size_t pos = 0;
-  while (pos < if_none_match.size()) {
-    size_t end = if_none_match.find(',', pos);
-    if (end == std::string::npos) end = if_none_match.size();
-    std::string candidate = if_none_match.substr(pos, end - pos);
-    while (!candidate.empty() && candidate.front() == ' ') candidate.erase(0, 1);
-    while (!candidate.empty() && candidate.back() == ' ') candidate.pop_back();
-    if (candidate.rfind("W/", 0) == 0) candidate = candidate.substr(2);
-    if (candidate == etag) return true;
-    pos = end + 1;
-  }
-  return false;
-}
-
 HttpResponse WithETag(const HttpRequest& req, const std::string& etag, HttpResponse response) {
-  if (auto inm = req.Header("if-none-match"); inm && ETagMatches(*inm, etag)) {
+  if (req.IfNoneMatches(etag)) {
     response.status = 304;
     response.body.clear();
   }
@@ -135,8 +129,65 @@ HttpResponse GetContent(const ApiDeps& deps, HttpRequest& req) {
   response.body = std::move(*bytes);
   // The bytes never change for an id: cache them for good.
   response = WithETag(req, "\"" + image->sha256 + "\"", std::move(response));
-  response.headers.back() = {"Cache-Control", "private, max-age=31536000, immutable"};
+  response.headers.back() = {"Cache-Control", kImmutable};
   return response;
+}
+
+// A thumbnail that fits in size x size, keeping the aspect ratio (never
+// upscaled), made on request from the original; clients cache it by ETag.
+HttpResponse GetThumbnail(const ApiDeps& deps, HttpRequest& req) {
+  int side = kDefaultThumbnailSide;
+  if (auto size = req.Query("size")) {
+    auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), side);
+    if (ec != std::errc() || ptr != size->data() + size->size() || side < kMinThumbnailSide ||
+        side > kMaxThumbnailSide) {
+      return ErrorResponse(absl::InvalidArgumentError(
+          absl::StrCat("size must be a number from ", kMinThumbnailSide, " to ",
+                       kMaxThumbnailSide)));
+    }
+  }
+  auto image = FindImage(deps, req);
+  if (!image.ok()) return ErrorResponse(image.status());
+  const std::string etag = absl::StrCat("\"", image->sha256, "-", side, "\"");
+  if (req.IfNoneMatches(etag)) {
+    HttpResponse not_modified = WithETag(req, etag, HttpResponse{});
+    not_modified.headers.back() = {"Cache-Control", kImmutable};
+    return not_modified;
+  }
+  auto bytes = deps.blobs.Get(image->blob_key);
+  if (!bytes.ok()) return ErrorResponse(bytes.status());
+  const ImageLimits& limits = deps.ingest.limits();
+  auto header = ProbeImage(*bytes, limits);
+  if (!header.ok()) return ErrorResponse(header.status());
+  const double scale =
+      std::min(1.0, static_cast<double>(side) / std::max(header->width, header->height));
+  ThumbnailRequest size{std::max(1, static_cast<int>(std::lround(header->width * scale))),
+                        std::max(1, static_cast<int>(std::lround(header->height * scale))),
+                        false};
+  auto thumb = GenerateThumbnail(*bytes, limits, size, {});
+  if (!thumb.ok()) return ErrorResponse(thumb.status());
+  HttpResponse response;
+  response.content_type = thumb->mime_type;
+  response.body = std::move(thumb->bytes);
+  response = WithETag(req, etag, std::move(response));
+  response.headers.back() = {"Cache-Control", kImmutable};
+  return response;
+}
+
+// {"tags":[{"name","count"}…],"categories":[…]}, most frequent first.
+HttpResponse GetLabels(const ApiDeps& deps, HttpRequest&) {
+  json body = json::object();
+  for (auto [kind, key] : {std::pair{LabelKind::kTag, "tags"},
+                           std::pair{LabelKind::kCategory, "categories"}}) {
+    auto labels = deps.metadata.CountLabels(kind, kMaxLabels);
+    if (!labels.ok()) return ErrorResponse(labels.status());
+    json list = json::array();
+    for (const LabelCount& label : *labels) {
+      list.push_back({{"name", label.name}, {"count", label.count}});
+    }
+    body[key] = std::move(list);
+  }
+  return HttpResponse::Json(200, body.dump());
 }
 
 StatusOr<ListQuery> ParseListQuery(const HttpRequest& req) {
@@ -158,6 +209,8 @@ StatusOr<ListQuery> ParseListQuery(const HttpRequest& req) {
     if (!IsValidId(*cursor)) return absl::InvalidArgumentError("malformed cursor");
     query.cursor = *cursor;
   }
+  query.tag = req.Query("tag").value_or("");
+  query.category = req.Query("category").value_or("");
   return query;
 }
 
@@ -194,6 +247,9 @@ void AddImageRoutes(Router& router, const ApiDeps& deps) {
   router.Add("GET", "/v1/images/{id}", [&deps](HttpRequest& r) { return GetImage(deps, r); });
   router.Add("GET", "/v1/images/{id}/content",
              [&deps](HttpRequest& r) { return GetContent(deps, r); });
+  router.Add("GET", "/v1/images/{id}/thumbnail",
+             [&deps](HttpRequest& r) { return GetThumbnail(deps, r); });
+  router.Add("GET", "/v1/labels", [&deps](HttpRequest& r) { return GetLabels(deps, r); });
   router.Add("DELETE", "/v1/images/{id}",
              [&deps](HttpRequest& r) { return DeleteImage(deps, r); });
 }

@@ -24,6 +24,11 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
                      std::move(handler)});
 }
 
+void Router::SetFallback(std::string label, Handler handler) {
+  fallback_label_ = std::move(label);
+  fallback_ = std::move(handler);
+}
+
 bool Router::Match(const Route& route, const std::vector<std::string>& segments,
                    std::map<std::string, std::string>* params) {
   if (route.segments.size() != segments.size()) return false;
@@ -51,6 +56,10 @@ HttpResponse Router::Dispatch(HttpRequest& request, std::string* route) const {
     Match(r, segments, &request.path_params);
     *route = r.pattern;
     return r.handler(request);
+  }
+  if (allowed.empty() && fallback_ && (request.method == "GET" || request.method == "HEAD")) {
+    *route = fallback_label_;
+    return fallback_(request);
   }
   *route = "unmatched";
   if (allowed.empty()) {

@@ -19,6 +19,10 @@ class Router {
  public:
   void Add(std::string method, std::string pattern, Handler handler);
 
+  // Handles GET and HEAD requests that match no route (static files); its
+  // route label is `label`.
+  void SetFallback(std::string label, Handler handler);
+
   // Runs the matching handler. `route` receives the matched pattern (or
   // "unmatched"), for metrics labels that do not explode with ids.
   HttpResponse Dispatch(HttpRequest& request, std::string* route) const;
@@ -33,6 +37,8 @@ class Router {
   static bool Match(const Route& route, const std::vector<std::string>& segments,
                     std::map<std::string, std::string>* params);
   std::vector<Route> routes_;
+  std::string fallback_label_;
+  Handler fallback_;
 };
 
 }  // namespace ocula

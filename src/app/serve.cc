@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api.h"
+#include "api/change_feed.h"
 #include "api/http_server.h"
 #include "api/vision_api.h"
 #include "app/backends.h"
@@ -181,16 +182,22 @@ int Serve(const Config& config, Role role) {
 
   ApiDeps deps{ingest, **metadata, **blobs, metrics,
                Readiness(**blobs, **metadata, **bus, workers, role != Role::kApi)};
+  ChangeFeed feed(**metadata);
   Router router;
   AddOpsRoutes(router, deps);
   if (role != Role::kWorker) {
     AddImageRoutes(router, deps);
+    AddEventRoutes(router, feed);
     AddVisionRoutes(router, vision);
+    AddWebRoutes(router, config.web_dir);
   }
 
   HttpServer server(HttpOptionsFrom(config), InstrumentedHandler(router, metrics, config.api_key));
 
-  if (role != Role::kWorker) relay.Start();
+  if (role != Role::kWorker) {
+    relay.Start();
+    feed.Start();
+  }
   workers.Start();
   if (Status s = server.Start(); !s.ok()) {
     spdlog::critical("{}", s.ToString());
@@ -204,6 +211,7 @@ int Serve(const Config& config, Role role) {
   int signal = 0;
   sigwait(&signals, &signal);
   spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  feed.Stop();     // event streams end first: they hold connections of the server
   server.Stop();   // no new uploads; requests in progress finish
   workers.Stop();  // images in hand finish; others go back to the queue
   relay.Stop();

@@ -82,6 +82,10 @@ std::vector<Setting> MakeSettings() {
            "Key required on /v1 and /vision (Ocp-Apim-Subscription-Key or Bearer); "
            "empty = no key. Prefer the environment variable to a file.",
            &C::api_key),
+      Text("server.web_dir", "OCULA_WEB_DIR",
+           "Serve the front end at / from this directory instead of the copy built into the "
+           "binary (for front-end development); empty = built-in.",
+           &C::web_dir),
       Text("storage.blob", "OCULA_BLOB",
            "Blob store URI (file://DIR). Default: file://DATA_DIR/blobs.", &C::blob_uri),
       Text("storage.metadata", "OCULA_METADATA",

@@ -24,6 +24,7 @@ struct Config {
   int io_threads = 2;
   int request_timeout_s = 60;
   std::string api_key;  // "" = no key required
+  std::string web_dir;  // "" = the front end built into the binary
 
   // [storage] backend URIs; empty = embedded default under data_dir.
   std::string blob_uri;

@@ -45,6 +45,9 @@ class Ingest {
   // NotFound when there is no such image.
   Status Delete(const std::string& id);
 
+  // The limits uploads are checked against.
+  const ImageLimits& limits() const { return limits_; }
+
   // The blob key an image's original bytes are stored under.
   static std::string BlobKeyFor(const std::string& id);
 

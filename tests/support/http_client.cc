@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -145,6 +146,65 @@ std::string MultipartBody(const std::vector<FilePart>& parts, const std::string&
             p.filename + "\"\r\nContent-Type: " + p.content_type + "\r\n\r\n" + p.data + "\r\n";
   }
   return body + "--" + boundary + "--\r\n";
+}
+
+StreamReader::StreamReader(int port, const ClientRequest& request) {
+  fd_ = Connect(port, 30000);
+  if (fd_ >= 0 && !SendAll(fd_, Head(request, request.body.size()) + request.body)) {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
+StreamReader::~StreamReader() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool StreamReader::ReadSome(int timeout_ms) {
+  if (fd_ < 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  if (poll(&p, 1, timeout_ms) <= 0) return false;
+  char buffer[8192];
+  ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+  if (n <= 0) return false;
+  raw_.append(buffer, static_cast<size_t>(n));
+  Decode();
+  return true;
+}
+
+void StreamReader::Decode() {
+  if (!have_head_) {
+    size_t end = raw_.find("\r\n\r\n");
+    if (end == std::string::npos) return;
+    head_ = Parse(raw_.substr(0, end + 4));
+    raw_.erase(0, end + 4);
+    have_head_ = true;
+  }
+  while (true) {  // chunk: hex size CRLF data CRLF
+    size_t line = raw_.find("\r\n");
+    if (line == std::string::npos) return;
+    size_t size = std::stoul(raw_.substr(0, line), nullptr, 16);
+    if (raw_.size() < line + 2 + size + 2) return;
+    body_.append(raw_, line + 2, size);
+    raw_.erase(0, line + 2 + size + 2);
+  }
+}
+
+int StreamReader::Status(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!have_head_ && std::chrono::steady_clock::now() < deadline) {
+    if (!ReadSome(100) && fd_ < 0) break;
+  }
+  return have_head_ ? head_.status : 0;
+}
+
+bool StreamReader::WaitFor(const std::string& text, int timeout_ms, size_t from) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (body_.find(text, from) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    ReadSome(100);
+  }
+  return true;
 }
 
 int FreePort() {

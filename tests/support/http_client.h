@@ -44,6 +44,34 @@ struct FilePart {
 };
 std::string MultipartBody(const std::vector<FilePart>& parts, const std::string& boundary);
 
+// A response read as it arrives (server-sent events), its chunked framing
+// removed. The connection closes when the reader is destroyed.
+class StreamReader {
+ public:
+  StreamReader(int port, const ClientRequest& request);
+  ~StreamReader();
+  StreamReader(const StreamReader&) = delete;
+  StreamReader& operator=(const StreamReader&) = delete;
+
+  // Waits up to `timeout_ms` for the response head; its status, 0 on failure.
+  int Status(int timeout_ms = 10000);
+  std::string Header(const std::string& name) const { return head_.Header(name); }
+  // Reads until the body holds `text` (searching from `from`) or `timeout_ms`
+  // passes; true when found.
+  bool WaitFor(const std::string& text, int timeout_ms, size_t from = 0);
+  const std::string& body() const { return body_; }
+
+ private:
+  bool ReadSome(int timeout_ms);
+  void Decode();
+
+  int fd_ = -1;
+  std::string raw_;  // received bytes not yet decoded
+  bool have_head_ = false;
+  ClientResponse head_;
+  std::string body_;
+};
+
 // A TCP port that was free a moment ago.
 int FreePort();
 

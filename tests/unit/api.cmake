@@ -1,3 +1,5 @@
 ocula_test(api_test SOURCES
-  api/error_mapping_test.cc api/multipart_test.cc api/router_test.cc
-  LIBS ocula_api nlohmann_json::nlohmann_json)
+  api/change_feed_test.cc api/error_mapping_test.cc api/multipart_test.cc api/router_test.cc
+  LIBS ocula_api ocula_metadata nlohmann_json::nlohmann_json)
+# Shared test helpers: "storage/temp_dir.h".
+target_include_directories(api_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})

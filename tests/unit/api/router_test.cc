@@ -62,5 +62,30 @@ TEST(RouterTest, HeadIsServedByGet) {
   EXPECT_EQ(router.Dispatch(req, &route).status, 200);
 }
 
+TEST(RouterTest, FallbackTakesUnmatchedGetsOnly) {
+  Router router;
+  router.Add("GET", "/v1/images/{id}", Echo);
+  router.SetFallback("web", [](HttpRequest&) {
+    HttpResponse out;
+    out.body = "file";
+    return out;
+  });
+  HttpRequest req;
+  req.method = "GET";
+  req.path = "/index.html";
+  std::string route;
+  EXPECT_EQ(router.Dispatch(req, &route).body, "file");
+  EXPECT_EQ(route, "web");
+  req.path = "/v1/images/X";  // routes come first
+  EXPECT_EQ(router.Dispatch(req, &route).body, "GET X");
+  req.method = "HEAD";
+  req.path = "/";
+  EXPECT_EQ(router.Dispatch(req, &route).body, "file");
+  req.method = "POST";
+  EXPECT_EQ(router.Dispatch(req, &route).status, 404);
+  req.path = "/v1/images/X";  // a known path keeps its 405
+  EXPECT_EQ(router.Dispatch(req, &route).status, 405);
+}
+
 }  // namespace
 }  // namespace ocula
