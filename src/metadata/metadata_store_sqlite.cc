@@ -178,19 +178,23 @@ StatusOr<ImageRecord> SqliteMetadataStore::GetImage(const std::string& id) {
 
 // The list query for `query`'s filters: ?1 cursor, ?2 limit, then the
 // status, tag and category values that are set, in that order. Label filters
-// join image_labels, whose primary key serves the newest-first order.
+// join image_labels and order by its image_id, so that its primary key
+// (kind, name, image_id) yields the newest matches first without sorting.
 std::string ListSql(const ListQuery& query) {
   std::string sql = "SELECT " OCULA_IMAGE_COLUMNS_OF("i") " FROM images i";
-  std::string where = " WHERE i.id < ?1";
+  std::string order = "i.id";
+  std::string where;
   int param = 3;
   auto join_label = [&](const char* alias, const char* kind) {
     absl::StrAppend(&sql, " JOIN image_labels ", alias, " ON ", alias, ".image_id = i.id AND ",
                     alias, ".kind = '", kind, "' AND ", alias, ".name = ?", param++);
+    order = absl::StrCat(alias, ".image_id");
   };
   if (query.status) absl::StrAppend(&where, " AND i.status = ?", param++);
   if (!query.tag.empty()) join_label("t", "tag");
   if (!query.category.empty()) join_label("c", "category");
-  return absl::StrCat(sql, where, " ORDER BY i.id DESC LIMIT ?2");
+  return absl::StrCat(sql, " WHERE ", order, " < ?1", where, " ORDER BY ", order,
+                      " DESC LIMIT ?2");
 }
 
 StatusOr<ImagePage> SqliteMetadataStore::ListImages(const ListQuery& query) {
