@@ -53,7 +53,7 @@ std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& rout
 // The JSON document of an image as the API returns it.
 std::string ImageDocumentJson(const ImageRecord& image);
 // The short form returned by an upload: {id, status, sha256, size, contentType,
-// createdAt}, plus `filename` when one is given (multipart uploads).
-std::string UploadReceiptJson(const ImageRecord& image, const std::string& filename = "");
+// createdAt}, plus `filename` when the upload gave one.
+std::string UploadReceiptJson(const ImageRecord& image);
 
 }  // namespace ocula

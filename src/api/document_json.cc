@@ -9,12 +9,14 @@ namespace {
 using nlohmann::json;
 
 json Receipt(const ImageRecord& image) {
-  return {{"id", image.id},
-          {"status", ToString(image.status)},
-          {"sha256", image.sha256},
-          {"size", image.size},
-          {"contentType", image.content_type},
-          {"createdAt", FormatRfc3339(image.created_ms)}};
+  json receipt = {{"id", image.id},
+                  {"status", ToString(image.status)},
+                  {"sha256", image.sha256},
+                  {"size", image.size},
+                  {"contentType", image.content_type},
+                  {"createdAt", FormatRfc3339(image.created_ms)}};
+  if (!image.filename.empty()) receipt["filename"] = image.filename;
+  return receipt;
 }
 
 // Stored JSON text -> value; stored text is ours, so a parse failure is a bug
@@ -25,11 +27,7 @@ json Parsed(const std::string& text) {
 
 }  // namespace
 
-std::string UploadReceiptJson(const ImageRecord& image, const std::string& filename) {
-  json receipt = Receipt(image);
-  if (!filename.empty()) receipt["filename"] = filename;
-  return receipt.dump();
-}
+std::string UploadReceiptJson(const ImageRecord& image) { return Receipt(image).dump(); }
 
 std::string ImageDocumentJson(const ImageRecord& image) {
   json doc = Receipt(image);

@@ -34,7 +34,8 @@ HttpResponse Accepted(const CreateResult& result, std::string body) {
 
 HttpResponse UploadRaw(const ApiDeps& deps, HttpRequest& req, const std::string& content_type) {
   UploadRequest upload{req.body, content_type, req.Header("idempotency-key").value_or(""),
-                       req.request_id};
+                       req.request_id,
+                       DispositionFilename(req.Header("content-disposition").value_or(""))};
   auto result = deps.ingest.Upload(upload);
   if (!result.ok()) return ErrorResponse(result.status());
   deps.metrics.GetCounter("ocula_upload_bytes_total").Add(static_cast<double>(req.body.size()));
@@ -70,13 +71,14 @@ HttpResponse UploadMultipart(const ApiDeps& deps, HttpRequest& req,
   CreateResult first;
   for (size_t i = 0; i < files.size(); ++i) {
     UploadRequest upload{files[i]->data, files[i]->content_type,
-                         key.empty() ? "" : key + "#" + std::to_string(i), req.request_id};
+                         key.empty() ? "" : key + "#" + std::to_string(i), req.request_id,
+                         files[i]->filename};
     auto result = deps.ingest.Upload(upload);
     if (!result.ok()) return ErrorResponse(result.status());
     deps.metrics.GetCounter("ocula_upload_bytes_total")
         .Add(static_cast<double>(files[i]->data.size()));
     if (i > 0) body += ',';
-    body += UploadReceiptJson(result->image, files[i]->filename);
+    body += UploadReceiptJson(result->image);
     if (i == 0) first = *result;
   }
   return Accepted(first, body + "]}");

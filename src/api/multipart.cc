@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/uri.h"
+
 namespace ocula {
 namespace {
 
@@ -39,6 +41,26 @@ std::string HeaderParam(std::string_view header, std::string_view param) {
   return "";
 }
 
+// `name` reduced to what is safe to store and show (see DispositionFilename).
+std::string SafeFilename(std::string_view name) {
+  constexpr size_t kMaxFilenameBytes = 255;
+  if (size_t slash = name.find_last_of("/\\"); slash != std::string_view::npos) {
+    name.remove_prefix(slash + 1);
+  }
+  std::string out;
+  for (char c : name) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) out += c;
+  }
+  if (out.size() > kMaxFilenameBytes) {
+    size_t cut = kMaxFilenameBytes;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
+  }
+  std::string_view trimmed = Trim(out);
+  return std::string(trimmed);
+}
+
 Status ParsePartHeaders(std::string_view headers, MultipartPart& part) {
   size_t start = 0;
   while (start < headers.size()) {
@@ -55,7 +77,7 @@ Status ParsePartHeaders(std::string_view headers, MultipartPart& part) {
     std::string_view value = Trim(line.substr(colon + 1));
     if (name == "content-disposition") {
       part.name = HeaderParam(value, "name");
-      part.filename = HeaderParam(value, "filename");
+      part.filename = DispositionFilename(value);
     } else if (name == "content-type") {
       part.content_type = Lower(value);
     }
@@ -64,6 +86,17 @@ Status ParsePartHeaders(std::string_view headers, MultipartPart& part) {
 }
 
 }  // namespace
+
+std::string DispositionFilename(std::string_view content_disposition) {
+  // RFC 6266 / 8187: filename*=UTF-8''percent-encoded, which wins when both are given.
+  std::string extended = HeaderParam(content_disposition, "filename*");
+  if (size_t quote = extended.find("''"); quote != std::string::npos &&
+                                          Lower(extended.substr(0, quote)) == "utf-8") {
+    auto decoded = PercentDecode(std::string_view(extended).substr(quote + 2));
+    if (decoded.ok() && !decoded->empty()) return SafeFilename(*decoded);
+  }
+  return SafeFilename(HeaderParam(content_disposition, "filename"));
+}
 
 StatusOr<std::string> MultipartBoundary(std::string_view content_type) {
   std::string boundary = HeaderParam(content_type, "boundary");

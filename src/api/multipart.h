@@ -16,6 +16,12 @@ struct MultipartPart {
   std::string_view data;     // points into the parsed body
 };
 
+// The file name a Content-Disposition header value gives (`filename*=UTF-8''…`
+// preferred over `filename="…"`), made safe to store and show: the last path
+// component only, control characters dropped, at most 255 bytes (cut at a
+// UTF-8 character boundary). "" when it gives none.
+std::string DispositionFilename(std::string_view content_disposition);
+
 // The boundary parameter of a multipart/form-data Content-Type header, or
 // InvalidArgument when absent or malformed.
 StatusOr<std::string> MultipartBoundary(std::string_view content_type);

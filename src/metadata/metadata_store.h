@@ -35,6 +35,7 @@ struct ImageRecord {
   std::string sha256;
   std::string blob_key;
   std::string idempotency_key;  // "" when the upload had none
+  std::string filename;         // the uploader's file name; "" when not given
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   std::string metadata_json;  // {"width":..,"height":..,"format":..,"exif":{..}}

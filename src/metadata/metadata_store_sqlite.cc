@@ -27,12 +27,12 @@ constexpr std::string_view kAfterAllIds = "~";
 
 #define OCULA_IMAGE_COLUMNS                                                                 \
   "id, status, content_type, size, sha256, blob_key, idempotency_key, created_ms, "        \
-  "updated_ms, metadata_json, analysis_json, error_json, pipeline_version, version"
+  "updated_ms, metadata_json, analysis_json, error_json, pipeline_version, version, filename"
 // The same columns qualified by a table alias.
 #define OCULA_IMAGE_COLUMNS_OF(t)                                                          \
   t ".id, " t ".status, " t ".content_type, " t ".size, " t ".sha256, " t ".blob_key, " t  \
   ".idempotency_key, " t ".created_ms, " t ".updated_ms, " t ".metadata_json, " t          \
-  ".analysis_json, " t ".error_json, " t ".pipeline_version, " t ".version"
+  ".analysis_json, " t ".error_json, " t ".pipeline_version, " t ".version, " t ".filename"
 
 ImageRecord ReadImage(const Statement& row) {
   ImageRecord image;
@@ -50,6 +50,7 @@ ImageRecord ReadImage(const Statement& row) {
   image.error_json = row.ColumnText(11);
   image.pipeline_version = row.ColumnText(12);
   image.version = row.ColumnInt(13);
+  image.filename = row.ColumnText(14);
   return image;
 }
 
@@ -74,7 +75,7 @@ Status InsertImage(Connection& db, const ImageRecord& image) {
   OCULA_ASSIGN_OR_RETURN(
       Statement stmt,
       db.Prepare("INSERT INTO images (" OCULA_IMAGE_COLUMNS
-                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   stmt.BindText(1, image.id)
       .BindText(2, ToString(image.status))
       .BindText(3, image.content_type)
@@ -88,7 +89,8 @@ Status InsertImage(Connection& db, const ImageRecord& image) {
       .BindText(11, image.analysis_json)
       .BindText(12, image.error_json)
       .BindText(13, image.pipeline_version)
-      .BindInt(14, image.version);
+      .BindInt(14, image.version)
+      .BindText(15, image.filename);
   return stmt.Run();
 }
 

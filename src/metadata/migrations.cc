@@ -98,8 +98,9 @@ CREATE INDEX outbox_pending ON outbox (relayed);
 CREATE INDEX outbox_image ON outbox (image_id);
 )sql";
 
-// Version 2: labels for filtering lists, and the change log behind the live
-// event stream. Both are kept by triggers, so no write path can forget them.
+// Version 2: the uploader's file name; labels for filtering lists, and the
+// change log behind the live event stream. Both are kept by triggers, so no
+// write path can forget them.
 //  - image_labels holds the tag and category names of each analysed image
 //    (from analysis_json); its primary key serves "kind = ? AND name = ?
 //    ORDER BY image_id DESC" and the per-name counts.
@@ -107,6 +108,8 @@ CREATE INDEX outbox_image ON outbox (image_id);
 //    version, or is deleted ('deleted'); readers follow it by seq. Only the
 //    latest 10,000 rows are kept: pruned on each new image.
 constexpr std::string_view kV2 = R"sql(
+ALTER TABLE images ADD COLUMN filename TEXT NOT NULL DEFAULT '';
+
 CREATE TABLE image_labels (
   kind TEXT NOT NULL CHECK (kind IN ('tag', 'category')),
   name TEXT NOT NULL,

@@ -48,6 +48,7 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
   image.sha256 = Sha256Hex(request.bytes);
   image.blob_key = BlobKeyFor(image.id);
   image.idempotency_key = request.idempotency_key;
+  image.filename = request.filename;
   image.created_ms = image.updated_ms = now;
 
   OCULA_RETURN_IF_ERROR(blobs_.Put(image.blob_key, request.bytes));

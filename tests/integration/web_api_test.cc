@@ -132,6 +132,20 @@ TEST_F(WebApiTest, EventStreamAsksAClientFromElsewhereToStartOver) {
   EXPECT_EQ(anonymous.Status(), 401);
 }
 
+TEST_F(WebApiTest, RawUploadKeepsTheFileNameFromContentDisposition) {
+  std::string bytes = ReadFile(ServerProcess::SharedDir() + "/testdata/detect/eagle.jpg");
+  Headers headers = kAuth;
+  headers.emplace_back("Content-Disposition", "attachment; filename*=UTF-8''%C3%A4gle%20(1).jpg");
+  auto r = Post(port(), "/v1/images", "image/jpeg", bytes, headers);
+  ASSERT_EQ(r.status, 202) << r.body;
+  json receipt = json::parse(r.body);
+  EXPECT_EQ(receipt["filename"], "\xC3\xA4gle (1).jpg");
+  json doc = json::parse(AuthGet("/v1/images/" + receipt["id"].get<std::string>()).body);
+  EXPECT_EQ(doc["filename"], "\xC3\xA4gle (1).jpg");
+  auto anonymous = Post(port(), "/v1/images", "image/jpeg", bytes, kAuth);
+  EXPECT_FALSE(json::parse(anonymous.body).contains("filename"));
+}
+
 TEST_F(WebApiTest, ThumbnailsFitTheAskedSizeAndAreCachedByETag) {
   std::string id = Upload("detect/dog.jpg");  // 768 x 576
   auto thumb = AuthGet("/v1/images/" + id + "/thumbnail?size=128");

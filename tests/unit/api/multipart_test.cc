@@ -46,5 +46,24 @@ TEST(MultipartTest, RejectsMalformedBodies) {
   EXPECT_EQ(ParseMultipart("--XXjunk", "XX").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(MultipartTest, DispositionFilenameIsDecodedAndMadeSafe) {
+  EXPECT_EQ(DispositionFilename("attachment; filename=\"dog.jpg\""), "dog.jpg");
+  EXPECT_EQ(DispositionFilename("attachment; filename=plain.png"), "plain.png");
+  EXPECT_EQ(DispositionFilename("attachment; filename=\"x.jpg\"; filename*=UTF-8''d%C3%B6g%20%231.jpg"),
+            "d\xC3\xB6g #1.jpg");
+  EXPECT_EQ(DispositionFilename("attachment; filename*=utf-8''a%2Fb.jpg"), "b.jpg");
+  EXPECT_EQ(DispositionFilename("attachment; filename=\"C:\\Users\\me\\photo.jpg\""), "photo.jpg");
+  EXPECT_EQ(DispositionFilename("attachment; filename=\"../../etc/passwd\""), "passwd");
+  EXPECT_EQ(DispositionFilename("attachment; filename*=UTF-8''bell%07%0A.jpg"), "bell.jpg");
+  EXPECT_EQ(DispositionFilename("attachment"), "");
+  EXPECT_EQ(DispositionFilename(""), "");
+  // Cut to 255 bytes, never inside a UTF-8 character (\xC3\xB6 is 2 bytes).
+  std::string long_name;
+  for (int i = 0; i < 200; ++i) long_name += "\xC3\xB6";
+  std::string cut = DispositionFilename("attachment; filename=\"" + long_name + "\"");
+  EXPECT_EQ(cut.size(), 254u);
+  EXPECT_EQ(cut, long_name.substr(0, 254));
+}
+
 }  // namespace
 }  // namespace ocula

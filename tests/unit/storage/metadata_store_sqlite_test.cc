@@ -34,6 +34,7 @@ class MetadataStoreTest : public ::testing::Test {
     image.sha256 = "ab12";
     image.blob_key = "images/" + image.id + "/original";
     image.idempotency_key = idempotency_key;
+    image.filename = "photo " + image.id + ".jpg";
     return image;
   }
 
@@ -78,6 +79,7 @@ TEST_F(MetadataStoreTest, CreateStoresTheImageAndItsEventTogether) {
   EXPECT_EQ(got->size, 1234u);
   EXPECT_EQ(got->sha256, "ab12");
   EXPECT_EQ(got->blob_key, image.blob_key);
+  EXPECT_EQ(got->filename, image.filename);
   EXPECT_EQ(got->metadata_json, R"({"width":1})");
   EXPECT_EQ(got->created_ms, clock_.NowMs());
   EXPECT_EQ(got->updated_ms, clock_.NowMs());
