@@ -11,6 +11,7 @@ find_package(Boost 1.74 REQUIRED COMPONENTS system)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 
 # OpenCV: Debian splits it per module and ships the CMake config only with the
 # full libopencv-dev, which Ocula avoids (it pulls VTK, Qt...). Find the three

@@ -11,7 +11,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libabsl-dev
   libssl-dev libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev
   libcurl4-openssl-dev zlib1g-dev libtesseract-dev tesseract-ocr-eng wordnet-base
-  libgtest-dev libgmock-dev nodejs npm
+  libsodium-dev libgtest-dev libgmock-dev nodejs npm
 )
 
 missing=()

@@ -1,4 +1,4 @@
-// The application: settles access (open server, or sign-in with an API key),
+// The application: settles access (sign-in with an API key),
 // then wires the uploader, the gallery, the filters, the detail view, the
 // #/images/{id} route and the live event stream together.
 
@@ -11,13 +11,13 @@ import { el, announce } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 
-// A request every key that can use this page may make: it tells an open
-// server (200 without a key) from one that needs a key (401).
+// A request every key that can use this page may make (images:read): it
+// checks a key before the page opens.
 const PROBE_PATH = '/v1/images?limit=1';
 const IMAGE_ROUTE = /^#\/images\/([^/?#]+)$/;
 const LIVE_WORDS = { connecting: 'connecting…', live: 'live', retrying: 'reconnecting…', stopped: 'not live', off: 'offline' };
 
-let access = null;   // 'open' | 'key' once inside, null while signed out
+let access = null;   // 'key' once inside, null while signed out
 let events = null;   // the event stream connection
 
 // ---- the parts of the page ----
@@ -98,17 +98,10 @@ function showOffline(error) {
 // ---- access ----
 
 /**
- * Finds out how to talk to the server: 'open' (no key configured), 'key'
- * (the key saved in this tab works), or 'signin' with a message.
- * Throws an ApiError when the server cannot be reached or fails.
+ * Finds out whether the key saved in this tab works: 'key', or 'signin' with
+ * a message. Throws an ApiError when the server cannot be reached or fails.
  */
 async function probeAccess() {
-  try {
-    await api.apiFetch(PROBE_PATH, { key: '' });
-    return { mode: 'open' };
-  } catch (error) {
-    if (error.status !== 401) throw error;
-  }
   const saved = api.getKey();
   if (!saved) return { mode: 'signin' };
   try {
@@ -131,7 +124,7 @@ async function start() {
     return;
   }
   if (result.mode === 'signin') showSignIn(result.message);
-  else enterApp(result.mode);
+  else enterApp();
 }
 
 async function signIn(event) {
@@ -150,7 +143,7 @@ async function signIn(event) {
     api.setKey(key);
     input.value = '';
     setSignInMessage('');
-    enterApp('key');
+    enterApp();
   } catch (error) {
     setSignInMessage(api.describeError(error, 'list images'), 'error');
     input.select();
@@ -159,12 +152,10 @@ async function signIn(event) {
   }
 }
 
-function enterApp(mode) {
-  access = mode;
-  if (mode === 'open') api.clearKey();  // an open server needs none
+function enterApp() {
+  access = 'key';
   show('app');
-  $('open-note').hidden = mode !== 'open';
-  $('sign-out').hidden = mode !== 'key';
+  $('sign-out').hidden = false;
   $('live').hidden = false;
   startEvents();
   refreshLabels();
@@ -185,7 +176,6 @@ function signOut(message = 'Signed out.', kind = 'info') {
   detail.close();
   uploader.reset();
   gallery.clear();
-  $('open-note').hidden = true;
   $('sign-out').hidden = true;
   $('live').hidden = true;
   if (IMAGE_ROUTE.test(location.hash)) history.replaceState(null, '', '#/');

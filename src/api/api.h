@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/router.h"
+#include "auth/authenticator.h"
 #include "blob/blob_store.h"
 #include "core/metrics.h"
 #include "metadata/metadata_store.h"
@@ -33,9 +34,26 @@ struct ApiDeps {
 };
 
 class ChangeFeed;
+struct AccessControl;
+
+// What the key routes need (key_routes.cc).
+struct KeyDeps {
+  KeyStore& keys;
+  Authenticator& authenticator;
+  Clock& clock;
+  std::string signing_secret;   // signs upload URLs (KeyStore::SigningSecret)
+  int64_t default_rate_per_s;   // for keys created without ratePerSecond
+};
 
 void AddImageRoutes(Router& router, const ApiDeps& deps);
+// One image as the raw request body (POST /v1/images without multipart).
+HttpResponse UploadRawImage(const ApiDeps& deps, HttpRequest& req);
 void AddOpsRoutes(Router& router, const ApiDeps& deps);
+// /v1/keys, /v1/upload-urls, /v1/uploads/{token} (key_routes.cc).
+void AddKeyRoutes(Router& router, const ApiDeps& api, const KeyDeps& deps);
+// A key's record as JSON (never its hash): id, name, scopes, ratePerSecond,
+// createdAt, expiresAt, revokedAt.
+std::string ApiKeyJson(const ApiKeyRecord& key);
 // GET /v1/events/stream (event_routes.cc).
 void AddEventRoutes(Router& router, ChangeFeed& feed);
 // The front end at "/" (web_routes.cc): the web/ files built into the binary,
@@ -43,12 +61,12 @@ void AddEventRoutes(Router& router, ChangeFeed& feed);
 // request (for front-end development).
 void AddWebRoutes(Router& router, const std::string& web_dir);
 
-// Wraps `router` into the server's handler: checks the API key (auth.h) on
-// every path but the operations endpoints, assigns route labels, counts
-// requests by route and status code, logs one line per request with its id.
+// Wraps `router` into the server's handler: checks access (auth.h: key,
+// scope, rate), assigns route labels, counts requests by route and status
+// code, logs one line per request with its id.
 std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& router,
                                                               MetricsRegistry& metrics,
-                                                              std::string api_key);
+                                                              AccessControl& access);
 
 // The JSON document of an image as the API returns it.
 std::string ImageDocumentJson(const ImageRecord& image);

@@ -55,6 +55,14 @@ std::string CodeName(StatusCode code) {
   }
 }
 
+// Error messages quote what the client sent (paths, query values, header
+// values, file names), which need not be UTF-8: nlohmann::json::dump would
+// throw on it (and take the serving thread down), so invalid bytes become
+// U+FFFD instead.
+std::string DumpLenient(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 int HttpStatusFor(const Status& status) {
@@ -76,7 +84,7 @@ HttpResponse ErrorResponse(const Status& status) {
                             ? "internal error; see the server log"
                             : std::string(status.message());
   nlohmann::json body = {{"error", {{"code", ErrorCodeFor(status)}, {"message", message}}}};
-  HttpResponse response = HttpResponse::Json(http, body.dump());
+  HttpResponse response = HttpResponse::Json(http, DumpLenient(body));
   if (http == 503) response.headers.emplace_back("Retry-After", "1");
   return response;
 }
@@ -100,7 +108,7 @@ HttpResponse VisionErrorResponse(const Status& status) {
   nlohmann::json body = {
       {"error",
        {{"code", outer}, {"message", message}, {"innererror", {{"code", inner}, {"message", message}}}}}};
-  HttpResponse response = HttpResponse::Json(http, body.dump());
+  HttpResponse response = HttpResponse::Json(http, DumpLenient(body));
   if (http == 503) response.headers.emplace_back("Retry-After", "1");
   return response;
 }

@@ -1,46 +1,49 @@
 // The only translation unit that includes Boost.Beast (slow to compile).
+// One Session template serves both transports: beast::tcp_stream (plain HTTP)
+// and beast::ssl_stream<beast::tcp_stream> (HTTPS); the timeouts live on the
+// TCP layer underneath either.
 #include "api/http_server.h"
 
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
+#include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
+#include <fstream>
+#include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "api/error_mapping.h"
+#include "api/http_parse.h"
 #include "core/ids.h"
-#include "core/uri.h"
 
 namespace ocula {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using Clock = std::chrono::steady_clock;
 
-// Splits the request target into decoded path and query parameters.
-Status ParseTarget(std::string_view target, HttpRequest& out) {
-  std::string_view path = target.substr(0, target.find('?'));
-  OCULA_ASSIGN_OR_RETURN(out.path, PercentDecode(path));
-  if (out.path.empty() || out.path[0] != '/') {
-    return absl::InvalidArgumentError("request target must be an absolute path");
-  }
-  if (size_t q = target.find('?'); q != std::string_view::npos) {
-    OCULA_ASSIGN_OR_RETURN(out.query, ParseQueryString(target.substr(q + 1)));
-  }
-  return absl::OkStatus();
-}
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
 using BeastRequest = http::request<http::string_body>;
 using BeastResponse = http::response<http::string_body>;
@@ -50,6 +53,17 @@ using StreamHead = http::response<http::empty_body>;
 constexpr int kMaxQueuedChunks = 1024;
 // Time allowed to write one chunk of a streamed response.
 constexpr std::chrono::seconds kChunkWriteTimeout{30};
+// Lingering close: how long to drain what a client still sends after our last
+// response (and to send TLS close_notify).
+constexpr std::chrono::seconds kLingerTime{2};
+// Bytes read at once while waiting for the next request on a kept-alive connection.
+constexpr size_t kIdleReadSize = 4096;
+// TLS 1.2 cipher suites: forward secrecy and AEAD only (TLS 1.3 uses OpenSSL's
+// defaults, all of which are).
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 template <class Message>
 void SetHead(Message& out, const HttpResponse& in, const std::string& request_id) {
@@ -70,59 +84,208 @@ BeastResponse ToBeast(HttpResponse in, unsigned version, bool keep_alive,
   return out;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, const HttpServerOptions& options,
-          const HttpServer::RequestHandler& handler, std::atomic<int>& active)
-      : stream_(std::move(socket)), options_(options), handler_(handler), active_(active) {}
+// --- TLS context -------------------------------------------------------------
 
-  void Start() { ReadRequest(); }
+StatusOr<std::string> ReadPemFile(const std::string& what, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError("cannot read " + what + " '" + path +
+                                      "': " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().empty()) return absl::InvalidArgumentError(what + " '" + path + "' is empty");
+  return text.str();
+}
+
+// The server's TLS context from PEM files, or an error naming the file at fault.
+StatusOr<std::unique_ptr<ssl::context>> MakeTlsContext(const std::string& cert_file,
+                                                       const std::string& key_file) {
+  OCULA_ASSIGN_OR_RETURN(std::string cert, ReadPemFile("TLS certificate file", cert_file));
+  OCULA_ASSIGN_OR_RETURN(std::string key, ReadPemFile("TLS key file", key_file));
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                       ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  SSL_CTX* native = context->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);  // less memory per idle connection
+  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) {
+    return absl::InternalError("OpenSSL accepts none of the TLS 1.2 cipher suites");
+  }
+  // An encrypted key would make OpenSSL prompt on the terminal: refuse it instead.
+  context->set_password_callback(
+      [](std::size_t, ssl::context::password_purpose) { return std::string(); });
+  beast::error_code ec;
+  context->use_certificate_chain(asio::buffer(cert), ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        "TLS certificate file '" + cert_file +
+        "' holds no usable PEM certificate (-----BEGIN CERTIFICATE-----): " + ec.message());
+  }
+  context->use_private_key(asio::buffer(key), ssl::context::pem, ec);
+  OPENSSL_cleanse(key.data(), key.size());  // the context keeps its own copy
+  if (ec || SSL_CTX_check_private_key(native) != 1) {
+    return absl::InvalidArgumentError(
+        "cannot use TLS key file '" + key_file + "'" + (ec ? " (" + ec.message() + ")" : "") +
+        ": it must be an unencrypted PEM private key matching the certificate in '" + cert_file +
+        "'");
+  }
+  return context;
+}
+
+// --- Connections -------------------------------------------------------------
+
+// What the sessions of one server share; outlives them all.
+struct ServerState {
+  ServerState(HttpServerOptions o, HttpServer::RequestHandler h)
+      : options(std::move(o)), handler(std::move(h)) {}
+  const HttpServerOptions options;
+  const HttpServer::RequestHandler handler;
+  std::unique_ptr<ssl::context> tls;  // null: plain HTTP
+  std::atomic<int> active{0};         // requests whose head arrived, not yet answered
+  std::atomic<int> connections{0};    // open connections
+};
+
+// Counts one open connection for as long as it lives.
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(std::atomic<int>& count) : count_(count) { count_.fetch_add(1); }
+  ~ConnectionSlot() { count_.fetch_sub(1); }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
 
  private:
-  void ReadRequest() {
-    parser_.emplace();
-    parser_->body_limit(options_.max_body_bytes);
-    parser_->header_limit(options_.max_header_bytes);
-    stream_.expires_after(options_.request_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  std::atomic<int>& count_;
+};
+
+// One client connection: (TLS handshake), then requests until the client or
+// a limit ends it. Transport is PlainStream or TlsStream; every handler runs
+// on the connection's strand.
+template <class Transport>
+class Session : public std::enable_shared_from_this<Session<Transport>> {
+  static constexpr bool kTls = std::is_same_v<Transport, TlsStream>;
+
+ public:
+  // `extra`: the ssl::context for TLS, nothing for plain HTTP.
+  template <class... Extra>
+  Session(ServerState& state, tcp::socket socket, Extra&... extra)
+      : slot_(state.connections), stream_(std::move(socket), extra...), state_(state) {}
+
+  void Start() {
+    if constexpr (kTls) {
+      Tcp().expires_after(options().header_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::OnHandshake, Self()));
+    } else {
+      ReadRequest();
+    }
   }
 
-  void OnRead(beast::error_code ec, std::size_t) {
-    if (ec == http::error::body_limit) {
-      Reply(ErrorResponse(PayloadTooLargeError(
-                "request body is larger than the limit of " +
-                std::to_string(options_.max_body_bytes) + " bytes")),
-            11, false, RandomToken(), false);
+ private:
+  std::shared_ptr<Session> Self() { return this->shared_from_this(); }
+  const HttpServerOptions& options() const { return state_.options; }
+  // The TCP layer: timeouts, shutdown, raw reads.
+  beast::tcp_stream& Tcp() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {  // plain HTTP, a scanner, a timeout: nothing reaches the handler
+      spdlog::debug("TLS handshake failed: {}", ec.message());
+      return Close(/*tls_notify=*/false);
+    }
+    handshake_done_ = true;
+    ReadRequest();
+  }
+
+  // --- Reading a request ------------------------------------------------------
+  // A kept-alive connection first waits up to idle_timeout for the next
+  // request to begin; its head must then arrive within header_timeout, and
+  // the whole request within request_timeout of its start.
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->body_limit(options().max_body_bytes);
+    parser_->header_limit(options().max_header_bytes);
+    if (requests_ > 0 && buffer_.size() == 0) {
+      Tcp().expires_after(options().idle_timeout);
+      stream_.async_read_some(buffer_.prepare(kIdleReadSize),
+                              [self = Self()](beast::error_code ec, std::size_t n) {
+                                if (ec) return self->Close(false);  // idle, or gone
+                                self->buffer_.commit(n);
+                                self->ReadHead();
+                              });
       return;
+    }
+    ReadHead();
+  }
+
+  void ReadHead() {
+    const Clock::time_point now = Clock::now();
+    request_deadline_ = now + options().request_timeout;
+    Tcp().expires_at(std::min(request_deadline_, now + options().header_timeout));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHead, Self()));
+  }
+
+  void OnHead(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    // In flight from here: a graceful stop waits for the body and the answer.
+    state_.active.fetch_add(1);
+    in_flight_ = true;
+    if (parser_->is_done()) return Dispatch();
+    Tcp().expires_at(request_deadline_);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnBody, Self()));
+  }
+
+  void OnBody(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    Dispatch();
+  }
+
+  void OnReadError(beast::error_code ec) {
+    EndInFlight();
+    if (ec == http::error::body_limit) {
+      return Reply(
+          ErrorResponse(PayloadTooLargeError("request body is larger than the limit of " +
+                                             std::to_string(options().max_body_bytes) + " bytes")),
+          11, false, RandomToken(), false);
     }
     if (ec == http::error::header_limit) {
-      Reply(ErrorResponse(absl::InvalidArgumentError("request headers are too large")), 11,
-            false, RandomToken(), false);
-      return;
+      return Reply(ErrorResponse(absl::InvalidArgumentError("request headers are too large")), 11,
+                   false, RandomToken(), false);
     }
-    if (ec) return Close();  // dropped, timed out or malformed: nothing reached the handler
+    // Dropped, timed out or malformed: nothing reached the handler.
+    Close(false);
+  }
+
+  void EndInFlight() {
+    if (std::exchange(in_flight_, false)) state_.active.fetch_sub(1);
+  }
+
+  void Dispatch() {
+    ++requests_;
     BeastRequest request = parser_->release();
-    active_.fetch_add(1);
-    HttpRequest req;
-    req.request_id = RandomToken();
-    req.method = std::string(request.method_string());
+    RequestHead head{View(request.method_string()), View(request.target()), {}};
     for (const auto& field : request) {
-      req.headers[Lower(std::string(field.name_string()))] = std::string(field.value());
+      head.fields.emplace_back(View(field.name_string()), View(field.value()));
     }
-    if (auto id = req.Header("x-request-id"); id && !id->empty() && id->size() <= 64) {
-      req.request_id = *id;
-    }
+    HttpRequest req;
     HttpResponse response;
-    Status target =
-        ParseTarget(std::string_view(request.target().data(), request.target().size()), req);
+    Status target = FillRequest(head, RandomToken(), req);
     if (!target.ok()) {
       response = ErrorResponse(target);
     } else {
       req.body = std::move(request.body());
-      response = handler_(req);
+      response = state_.handler(req);
     }
-    active_.fetch_sub(1);
+    EndInFlight();
     Reply(std::move(response), request.version(), request.keep_alive(), req.request_id,
           req.method == "HEAD");
   }
@@ -134,11 +297,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto out = std::make_shared<BeastResponse>(
         ToBeast(std::move(response), version, keep_alive, request_id, head));
-    stream_.expires_after(options_.request_timeout);
+    Tcp().expires_after(options().request_timeout);
     http::async_write(stream_, *out,
-                      [self = shared_from_this(), out, keep_alive](beast::error_code ec,
-                                                                  std::size_t) {
-                        if (ec || !keep_alive) return self->Close();
+                      [self = Self(), out, keep_alive](beast::error_code ec, std::size_t) {
+                        if (ec) return self->Abort();
+                        if (!keep_alive) return self->Close(/*tls_notify=*/true);
                         self->ReadRequest();
                       });
   }
@@ -146,10 +309,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // --- Streamed responses (server-sent events) -----------------------------
   // The head goes out with chunked encoding; then the producer gets a
   // ResponseStream whose chunks are written in order on this session's strand.
-  // A read on the raw socket notices when the client hangs up.
-  class Stream : public ResponseStream {
+  // A read on the raw TCP socket notices when the client hangs up (the
+  // connection ends with the stream, so bytes it swallows, TLS records
+  // included, are never needed).
+  class ChunkStream : public ResponseStream {
    public:
-    explicit Stream(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+    explicit ChunkStream(std::weak_ptr<Session> session) : session_(std::move(session)) {}
     bool Send(std::string chunk) override {
       auto session = session_.lock();
       if (!session || session->stream_ended_.load()) return false;
@@ -157,10 +322,9 @@ class Session : public std::enable_shared_from_this<Session> {
         asio::post(session->stream_.get_executor(), [session] { session->EndStream(); });
         return false;
       }
-      asio::post(session->stream_.get_executor(),
-                 [session, chunk = std::move(chunk)]() mutable {
-                   session->QueueChunk(std::move(chunk));
-                 });
+      asio::post(session->stream_.get_executor(), [session, chunk = std::move(chunk)]() mutable {
+        session->QueueChunk(std::move(chunk));
+      });
       return true;
     }
 
@@ -174,24 +338,24 @@ class Session : public std::enable_shared_from_this<Session> {
     head->chunked(true);
     head->keep_alive(false);  // the stream ends with the connection
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
-    stream_.expires_after(options_.request_timeout);
+    Tcp().expires_after(options().request_timeout);
     http::async_write_header(
         stream_, *serializer,
-        [self = shared_from_this(), head, serializer,
-         start = std::move(response.start_stream)](beast::error_code ec, std::size_t) {
-          self->stream_.expires_never();
+        [self = Self(), head, serializer, start = std::move(response.start_stream)](
+            beast::error_code ec, std::size_t) {
+          self->Tcp().expires_never();
           if (ec) return self->EndStream();
           self->WatchForHangUp();
-          start(std::make_shared<Stream>(self));
+          start(std::make_shared<ChunkStream>(self));
         });
   }
 
   void WatchForHangUp() {
-    stream_.socket().async_read_some(asio::buffer(discard_),
-                                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                       if (ec) return self->EndStream();
-                                       self->WatchForHangUp();
-                                     });
+    Tcp().socket().async_read_some(asio::buffer(discard_),
+                                   [self = Self()](beast::error_code ec, std::size_t) {
+                                     if (ec) return self->EndStream();
+                                     self->WatchForHangUp();
+                                   });
   }
 
   void QueueChunk(std::string chunk) {
@@ -201,10 +365,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void WriteChunk() {
-    stream_.expires_after(kChunkWriteTimeout);
+    Tcp().expires_after(kChunkWriteTimeout);
     asio::async_write(stream_, http::make_chunk(asio::buffer(chunks_.front())),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->stream_.expires_never();
+                      [self = Self()](beast::error_code ec, std::size_t) {
+                        self->Tcp().expires_never();
                         if (ec) return self->EndStream();
                         self->chunks_.pop_front();
                         self->queued_chunks_.fetch_sub(1);
@@ -214,40 +378,63 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void EndStream() {
     if (stream_ended_.exchange(true)) return;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    Abort();
   }
 
-  // Lingering close: stop sending, then drain what the client is still
-  // sending for a moment, so that closing with unread data (a refused large
-  // upload) does not reset the connection before the client reads the reply.
-  void Close() {
+  // --- Closing -----------------------------------------------------------------
+  // Lingering close: (TLS: send close_notify, without waiting for the
+  // client's,) stop sending, then drain what the client is still sending for
+  // a moment, so that closing with unread data (a refused large upload) does
+  // not reset the connection before the client reads the reply.
+  void Close(bool tls_notify) {
+    if constexpr (kTls) {
+      if (tls_notify && handshake_done_) {
+        SSL* ssl = stream_.native_handle();
+        SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+        Tcp().expires_after(kLingerTime);
+        stream_.async_shutdown([self = Self()](beast::error_code) { self->Linger(); });
+        return;
+      }
+    }
+    Linger();
+  }
+
+  void Linger() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) return stream_.close();
-    stream_.expires_after(std::chrono::seconds(2));
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return Tcp().close();
+    Tcp().expires_after(kLingerTime);
     Drain();
   }
 
   void Drain() {
-    stream_.async_read_some(asio::buffer(discard_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (ec) return self->stream_.close();
-                              self->Drain();
-                            });
+    Tcp().async_read_some(asio::buffer(discard_),
+                          [self = Self()](beast::error_code ec, std::size_t) {
+                            if (ec) return self->Tcp().close();
+                            self->Drain();
+                          });
   }
 
-  beast::tcp_stream stream_;
+  // Closes at once (the client is gone, or a streamed response ends).
+  void Abort() {
+    beast::error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().socket().close(ec);
+  }
+
+  ConnectionSlot slot_;  // first: counted for as long as any member lives
+  Transport stream_;
+  ServerState& state_;
   beast::flat_buffer buffer_;
   std::array<char, 16384> discard_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  Clock::time_point request_deadline_;
+  int requests_ = 0;  // requests read on this connection
+  bool in_flight_ = false;  // counted in state_.active (head read, not yet answered)
+  bool handshake_done_ = false;
   std::deque<std::string> chunks_;  // streamed chunks not yet written; front is in flight
   std::atomic<int> queued_chunks_{0};
   std::atomic<bool> stream_ended_{false};
-  const HttpServerOptions& options_;
-  const HttpServer::RequestHandler& handler_;
-  std::atomic<int>& active_;
 };
 
 }  // namespace
@@ -255,21 +442,31 @@ class Session : public std::enable_shared_from_this<Session> {
 class HttpServer::Impl {
  public:
   Impl(HttpServerOptions options, RequestHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)) {}
+      : state_(std::move(options), std::move(handler)) {}
 
   Status Start() {
-    size_t colon = options_.listen.rfind(':');
-    if (colon == std::string::npos) {
-      return absl::InvalidArgumentError("listen address must be host:port, got '" +
-                                        options_.listen + "'");
+    const HttpServerOptions& options = state_.options;
+    if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          options.tls_cert_file.empty() ? "TLS needs a certificate file as well as the key file"
+                                        : "TLS needs a key file as well as the certificate file");
     }
-    std::string host = options_.listen.substr(0, colon);
+    if (!options.tls_cert_file.empty()) {
+      OCULA_ASSIGN_OR_RETURN(state_.tls,
+                             MakeTlsContext(options.tls_cert_file, options.tls_key_file));
+    }
+    size_t colon = options.listen.rfind(':');
+    if (colon == std::string::npos) {
+      return absl::InvalidArgumentError("listen address must be host:port, got '" + options.listen +
+                                        "'");
+    }
+    std::string host = options.listen.substr(0, colon);
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
     beast::error_code ec;
     auto address = asio::ip::make_address(host, ec);
-    int port = std::atoi(options_.listen.c_str() + colon + 1);
+    int port = std::atoi(options.listen.c_str() + colon + 1);
     if (ec || port < 0 || port > 65535) {
-      return absl::InvalidArgumentError("bad listen address '" + options_.listen +
+      return absl::InvalidArgumentError("bad listen address '" + options.listen +
                                         "' (want IP:port, e.g. 127.0.0.1:8080)");
     }
     tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
@@ -278,11 +475,14 @@ class HttpServer::Impl {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return absl::UnavailableError("cannot listen on " + options_.listen + ": " + ec.message());
+      return absl::UnavailableError("cannot listen on " + options.listen + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
+    if (state_.tls) {
+      spdlog::info("TLS on: certificate {}, key {}", options.tls_cert_file, options.tls_key_file);
+    }
     Accept();
-    for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (int i = 0; i < options.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
     return absl::OkStatus();
   }
 
@@ -291,9 +491,10 @@ class HttpServer::Impl {
     asio::post(acceptor_.get_executor(), [this] {
       beast::error_code ec;
       acceptor_.close(ec);
+      accept_retry_.cancel();
     });
-    auto deadline = std::chrono::steady_clock::now() + options_.shutdown_deadline;
-    while (active_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    auto deadline = std::chrono::steady_clock::now() + state_.options.shutdown_deadline;
+    while (state_.active.load() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     // Let responses in flight be written, briefly, then stop everything.
@@ -304,25 +505,59 @@ class HttpServer::Impl {
   }
 
   int port() const { return port_; }
+  bool tls() const { return state_.tls != nullptr; }
 
  private:
+  // One accept at a time: the handler below never runs concurrently with itself.
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec,
                                                           tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      if (!ec) {
-        std::make_shared<Session>(std::move(socket), options_, handler_, active_)->Start();
+      if (ec) {  // e.g. out of file descriptors: back off instead of spinning
+        spdlog::warn("accepting a connection failed: {}", ec.message());
+        accept_retry_.expires_after(std::chrono::milliseconds(100));
+        accept_retry_.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor_.is_open()) Accept();
+        });
+        return;
+      }
+      if (state_.connections.load() >= state_.options.max_connections) {
+        Refuse(socket);
+      } else {
+        try {
+          if (state_.tls) {
+            std::make_shared<Session<TlsStream>>(state_, std::move(socket), *state_.tls)->Start();
+          } else {
+            std::make_shared<Session<PlainStream>>(state_, std::move(socket))->Start();
+          }
+        } catch (const std::exception& e) {
+          spdlog::warn("cannot start a connection: {}", e.what());
+        }
       }
       Accept();
     });
   }
 
-  HttpServerOptions options_;
-  RequestHandler handler_;
+  // Over max_connections: close at once, and say so now and then.
+  void Refuse(tcp::socket& socket) {
+    beast::error_code ec;
+    socket.close(ec);
+    ++refused_;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ >= std::chrono::seconds(10)) {
+      last_refusal_log_ = now;
+      spdlog::warn("{} connections open, the limit: closing new ones ({} so far)",
+                   state_.options.max_connections, refused_);
+    }
+  }
+
+  ServerState state_;  // before io_: sessions destroyed with io_ still use it
   asio::io_context io_;
   tcp::acceptor acceptor_{io_};
+  asio::steady_timer accept_retry_{io_};
   std::vector<std::thread> threads_;
-  std::atomic<int> active_{0};
+  uint64_t refused_ = 0;
+  std::chrono::steady_clock::time_point last_refusal_log_{};
   int port_ = 0;
 };
 
@@ -331,6 +566,7 @@ HttpServer::HttpServer(HttpServerOptions options, RequestHandler handler)
 HttpServer::~HttpServer() { Stop(); }
 Status HttpServer::Start() { return impl_->Start(); }
 int HttpServer::port() const { return impl_->port(); }
+bool HttpServer::tls() const { return impl_->tls(); }
 void HttpServer::Stop() { impl_->Stop(); }
 
 }  // namespace ocula

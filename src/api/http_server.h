@@ -1,10 +1,17 @@
-// HttpServer: HTTP/1.1 over TCP (Boost.Beast), keep-alive, with limits on
-// header and body size and on how long a client may take to send a request.
+// HttpServer: HTTP/1.1 over TCP, or over TLS (Boost.Beast, OpenSSL), with
+// keep-alive and with limits on header and body size, on how long a client may
+// take, and on how many connections may be open at once.
 // Each complete request is turned into an HttpRequest, passed to the handler
 // on one of the I/O threads, and the HttpResponse written back.
 //
 // A request whose body exceeds max_body_bytes is answered 413 without reading
-// the rest; a connection that drops mid-request never reaches the handler.
+// the rest; a connection that drops mid-request, times out, or fails its TLS
+// handshake never reaches the handler.
+//
+// Time limits (slow clients): the TLS handshake and the request head must each
+// arrive within header_timeout; the whole request, head and body, within
+// request_timeout; a keep-alive connection waits idle_timeout for its next
+// request. A connection over max_connections is closed as soon as accepted.
 //
 // A response with start_stream set (server-sent events) is sent with chunked
 // encoding and kept open: the producer writes through its ResponseStream
@@ -31,8 +38,15 @@ struct HttpServerOptions {
   int io_threads = 2;
   uint64_t max_body_bytes = 20ull << 20;
   uint32_t max_header_bytes = 16 * 1024;
-  std::chrono::seconds request_timeout{60};
+  std::chrono::seconds header_timeout{10};   // TLS handshake; request head
+  std::chrono::seconds request_timeout{60};  // whole request, head and body
+  std::chrono::seconds idle_timeout{30};     // keep-alive wait for the next request
+  int max_connections = 1024;                // open connections, TLS handshakes included
   std::chrono::seconds shutdown_deadline{30};
+  // TLS: both set (PEM files: certificate chain, server certificate first; an
+  // unencrypted private key), or both empty for plain HTTP. TLS 1.2 or later.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class HttpServer {
@@ -41,11 +55,15 @@ class HttpServer {
   HttpServer(HttpServerOptions options, RequestHandler handler);
   ~HttpServer();
 
-  // Binds and starts serving. InvalidArgument for a bad address,
-  // Unavailable when the port cannot be bound.
+  // Loads the TLS certificate and key (if set), binds and starts serving.
+  // InvalidArgument for a bad address, or a TLS file that is missing,
+  // unreadable, not PEM, or a key that does not match the certificate (the
+  // message names the file); Unavailable when the port cannot be bound.
   Status Start();
   // The bound port (useful with port 0).
   int port() const;
+  // True when serving HTTPS.
+  bool tls() const;
   // Stops accepting, lets requests in progress finish (up to the deadline),
   // then closes every connection.
   void Stop();

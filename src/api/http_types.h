@@ -22,6 +22,7 @@ struct HttpRequest {
   std::string body;
   std::string request_id;  // assigned by the server, echoed as X-Request-Id
   std::map<std::string, std::string> path_params;  // filled by the router
+  std::string principal;  // the id of the API key that authorised it; "" when none
 
   // Header value by lowercase name, or nullopt.
   std::optional<std::string> Header(const std::string& lowercase_name) const;

@@ -32,16 +32,6 @@ HttpResponse Accepted(const CreateResult& result, std::string body) {
   return response;
 }
 
-HttpResponse UploadRaw(const ApiDeps& deps, HttpRequest& req, const std::string& content_type) {
-  UploadRequest upload{req.body, content_type, req.Header("idempotency-key").value_or(""),
-                       req.request_id,
-                       DispositionFilename(req.Header("content-disposition").value_or(""))};
-  auto result = deps.ingest.Upload(upload);
-  if (!result.ok()) return ErrorResponse(result.status());
-  deps.metrics.GetCounter("ocula_upload_bytes_total").Add(static_cast<double>(req.body.size()));
-  return Accepted(*result, UploadReceiptJson(result->image));
-}
-
 // Every file part is checked before any is stored, so a bad file in a batch
 // stores nothing; the error names the file.
 HttpResponse UploadMultipart(const ApiDeps& deps, HttpRequest& req,
@@ -85,14 +75,10 @@ HttpResponse UploadMultipart(const ApiDeps& deps, HttpRequest& req,
 }
 
 HttpResponse Upload(const ApiDeps& deps, HttpRequest& req) {
-  std::string content_type = req.Header("content-type").value_or("");
-  std::string lowered = req.LowercaseContentType();
-  if (lowered.rfind("multipart/form-data", 0) == 0) return UploadMultipart(deps, req, content_type);
-  if (content_type.empty()) {
-    return ErrorResponse(UnsupportedMediaTypeError(
-        "missing Content-Type; send image/* , application/octet-stream or multipart/form-data"));
+  if (req.LowercaseContentType().rfind("multipart/form-data", 0) == 0) {
+    return UploadMultipart(deps, req, req.Header("content-type").value_or(""));
   }
-  return UploadRaw(deps, req, lowered);
+  return UploadRawImage(deps, req);
 }
 
 StatusOr<ImageRecord> FindImage(const ApiDeps& deps, const HttpRequest& req) {
@@ -242,6 +228,20 @@ HttpResponse DeleteImage(const ApiDeps& deps, HttpRequest& req) {
 }
 
 }  // namespace
+
+HttpResponse UploadRawImage(const ApiDeps& deps, HttpRequest& req) {
+  if (!req.Header("content-type")) {
+    return ErrorResponse(UnsupportedMediaTypeError(
+        "missing Content-Type; send image/* , application/octet-stream or multipart/form-data"));
+  }
+  UploadRequest upload{req.body, req.LowercaseContentType(), req.Header("idempotency-key").value_or(""),
+                       req.request_id,
+                       DispositionFilename(req.Header("content-disposition").value_or(""))};
+  auto result = deps.ingest.Upload(upload);
+  if (!result.ok()) return ErrorResponse(result.status());
+  deps.metrics.GetCounter("ocula_upload_bytes_total").Add(static_cast<double>(req.body.size()));
+  return Accepted(*result, UploadReceiptJson(result->image));
+}
 
 void AddImageRoutes(Router& router, const ApiDeps& deps) {
   router.Add("POST", "/v1/images", [&deps](HttpRequest& r) { return Upload(deps, r); });

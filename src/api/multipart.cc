@@ -41,16 +41,46 @@ std::string HeaderParam(std::string_view header, std::string_view param) {
   return "";
 }
 
+// The length of the well-formed UTF-8 sequence `s` starts with (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or 0 when it does
+// not start with one.
+size_t Utf8SequenceLength(std::string_view s) {
+  auto at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto tail = [&](size_t i) { return i < s.size() && (at(i) & 0xC0) == 0x80; };
+  unsigned char c = at(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return tail(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!tail(1) || !tail(2)) return 0;
+    if (c == 0xE0 && at(1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && at(1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!tail(1) || !tail(2) || !tail(3)) return 0;
+    if (c == 0xF0 && at(1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && at(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
 // `name` reduced to what is safe to store and show (see DispositionFilename).
 std::string SafeFilename(std::string_view name) {
   constexpr size_t kMaxFilenameBytes = 255;
   if (size_t slash = name.find_last_of("/\\"); slash != std::string_view::npos) {
     name.remove_prefix(slash + 1);
   }
+  // The name ends up in JSON documents, events and logs: bytes that are not
+  // UTF-8 are dropped (nlohmann::json refuses to write them).
   std::string out;
-  for (char c : name) {
-    auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) out += c;
+  for (size_t i = 0; i < name.size();) {
+    size_t length = Utf8SequenceLength(name.substr(i));
+    auto byte = static_cast<unsigned char>(name[i]);
+    if (length > 1 || (length == 1 && byte >= 0x20 && byte != 0x7f)) {
+      out.append(name.substr(i, length));
+    }
+    i += std::max<size_t>(length, 1);
   }
   if (out.size() > kMaxFilenameBytes) {
     size_t cut = kMaxFilenameBytes;

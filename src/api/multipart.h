@@ -18,8 +18,8 @@ struct MultipartPart {
 
 // The file name a Content-Disposition header value gives (`filename*=UTF-8''…`
 // preferred over `filename="…"`), made safe to store and show: the last path
-// component only, control characters dropped, at most 255 bytes (cut at a
-// UTF-8 character boundary). "" when it gives none.
+// component only, control characters and bytes that are not UTF-8 dropped,
+// at most 255 bytes (cut at a UTF-8 character boundary). "" when it gives none.
 std::string DispositionFilename(std::string_view content_disposition);
 
 // The boundary parameter of a multipart/form-data Content-Type header, or

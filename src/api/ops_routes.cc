@@ -41,21 +41,19 @@ void AddOpsRoutes(Router& router, const ApiDeps& deps) {
 
 std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& router,
                                                               MetricsRegistry& metrics,
-                                                              std::string api_key) {
+                                                              AccessControl& access) {
   metrics.SetHelp("ocula_http_requests_total", "HTTP requests by route, method and status code.");
   metrics.SetHelp("ocula_http_request_seconds", "HTTP request handling time.");
-  return [&router, &metrics, api_key = std::move(api_key)](HttpRequest& req) {
+  return [&router, &metrics, &access](HttpRequest& req) {
     auto start = std::chrono::steady_clock::now();
     std::string route;
     HttpResponse response;
-    if (!IsOpenPath(req.path) && !HasValidKey(req, api_key)) {
-      route = "unauthorized";
-      Status denied = WithReason(
-          absl::UnauthenticatedError("missing or wrong API key: send it as "
-                                     "Ocp-Apim-Subscription-Key or Authorization: Bearer"),
-          reason::kUnauthorized);
+    int retry_after_s = 0;
+    if (Status denied = CheckAccess(access, req, &retry_after_s); !denied.ok()) {
+      route = "denied";
       response = req.path.rfind("/vision/", 0) == 0 ? VisionErrorResponse(denied)
                                                      : ErrorResponse(denied);
+      if (retry_after_s > 0) response.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
     } else {
       response = router.Dispatch(req, &route);
     }

@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 namespace ocula {
 namespace {
 
@@ -88,6 +90,15 @@ void GlobalInit() {
 }
 
 }  // namespace
+
+StatusOr<std::string> ImageUrlFromJson(std::string_view body) {
+  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto url = json.is_object() ? json.find("url") : json.end();
+  if (url == json.end() || !url->is_string()) {
+    return UrlError("JSON body must be {\"url\": \"http(s)://...\"}");
+  }
+  return url->get<std::string>();
+}
 
 bool IsNonPublicAddress(const std::string& ip) {
   in_addr v4;

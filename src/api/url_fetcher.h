@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -25,6 +26,11 @@ struct FetchedImage {
   std::string bytes;
   std::string content_type;  // from the response; may be ""
 };
+
+// The URL of a `{"url": "http(s)://..."}` request body (other members are
+// ignored). InvalidArgument with reason InvalidImageUrl when the body is not
+// a JSON object with a string "url". The URL itself is checked by FetchUrl.
+StatusOr<std::string> ImageUrlFromJson(std::string_view body);
 
 // Errors carry reason InvalidImageUrl (bad scheme or URL, refused address,
 // HTTP error status, too many redirects, timeout) or PayloadTooLarge.

@@ -26,13 +26,8 @@ Status BadArgument(const std::string& message) {
 StatusOr<std::string> ImageBytes(const VisionDeps& deps, const HttpRequest& req) {
   std::string type = req.LowercaseContentType();
   if (type.rfind("application/json", 0) == 0) {
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("url") ||
-        !body["url"].is_string()) {
-      return WithReason(BadArgument("JSON body must be {\"url\": \"http(s)://...\"}"),
-                        reason::kInvalidImageUrl);
-    }
-    OCULA_ASSIGN_OR_RETURN(FetchedImage image, FetchUrl(body["url"], deps.url_fetch));
+    OCULA_ASSIGN_OR_RETURN(std::string url, ImageUrlFromJson(req.body));
+    OCULA_ASSIGN_OR_RETURN(FetchedImage image, FetchUrl(url, deps.url_fetch));
     return std::move(image.bytes);
   }
   if (type.rfind("multipart/form-data", 0) == 0) {

@@ -27,6 +27,8 @@ std::string ContentTypeOf(const std::string& path) {
       {"mjs", "text/javascript; charset=utf-8"}, {"css", "text/css; charset=utf-8"},
       {"json", "application/json"},          {"svg", "image/svg+xml"},
       {"png", "image/png"},                  {"ico", "image/x-icon"},
+      {"jpg", "image/jpeg"},                 {"jpeg", "image/jpeg"},
+      {"webp", "image/webp"},                {"gif", "image/gif"},
       {"webmanifest", "application/manifest+json"}, {"txt", "text/plain; charset=utf-8"}};
   size_t dot = path.rfind('.');
   auto it = dot == std::string::npos ? kTypes.end() : kTypes.find(path.substr(dot + 1));

@@ -37,6 +37,17 @@ StatusOr<std::unique_ptr<MetadataStore>> MakeMetadataStore(const std::string& ur
   return registry->Create(uri, ctx);
 }
 
+StatusOr<std::unique_ptr<KeyStore>> MakeKeyStore(const std::string& uri,
+                                                 const BackendContext& ctx) {
+  static const auto* registry = [] {
+    auto* r = new BackendRegistry<KeyStore, BackendContext>("key store");
+    r->Register("sqlite",
+                [](const Uri& u, const BackendContext&) { return OpenSqliteKeyStore(LocalPath(u)); });
+    return r;
+  }();
+  return registry->Create(uri, ctx);
+}
+
 StatusOr<std::unique_ptr<EventBus>> MakeEventBus(const std::string& uri,
                                                  const BackendContext& ctx) {
   static const auto* registry = [] {

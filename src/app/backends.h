@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "auth/key_store.h"
 #include "blob/blob_store.h"
 #include "core/clock.h"
 #include "core/registry.h"
@@ -22,6 +23,9 @@ StatusOr<std::unique_ptr<BlobStore>> MakeBlobStore(const std::string& uri,
                                                    const BackendContext& ctx);
 StatusOr<std::unique_ptr<MetadataStore>> MakeMetadataStore(const std::string& uri,
                                                            const BackendContext& ctx);
+// API keys live beside the image documents: `uri` is the metadata store's.
+StatusOr<std::unique_ptr<KeyStore>> MakeKeyStore(const std::string& uri,
+                                                 const BackendContext& ctx);
 StatusOr<std::unique_ptr<EventBus>> MakeEventBus(const std::string& uri,
                                                  const BackendContext& ctx);
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/keys.h"
 #include "app/serve.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -72,6 +73,27 @@ int RunCli(int argc, char** argv) {
   analyze_flags.AddTo(*analyze, "--model-dir", "vision.model_dir", "Model directory");
   analyze->add_option("files", files, "Image files")->required()->check(CLI::ExistingFile);
 
+  SettingFlags keys_flags;
+  KeyCommand key_command;
+  CLI::App* keys = app.add_subcommand("keys", "Create, list and revoke API keys");
+  keys->add_option("--config", keys_flags.config_file, "TOML configuration file");
+  keys_flags.AddTo(*keys, "--data-dir", "data_dir", "Data directory (default ./data)");
+  keys_flags.AddTo(*keys, "--metadata", "storage.metadata", "Metadata store URI (keys live there)");
+  keys->require_subcommand(1);
+  keys->fallthrough();  // --data-dir etc. may follow the action
+  CLI::App* create = keys->add_subcommand("create", "Create a key; prints it once on stdout");
+  create->add_option("--name", key_command.name, "What the key is for")->required();
+  create->add_option("--scopes", key_command.scopes,
+                     "Comma-separated: images:write, images:read, images:delete, analyze, admin")
+      ->required();
+  create->add_option("--rate", key_command.rate_per_s,
+                     "Requests per second (0 = unlimited; default server.key_rate_per_s)");
+  create->add_option("--expires-in-days", key_command.expires_in_days, "Days until it expires");
+  CLI::App* list = keys->add_subcommand("list", "List keys (never their secrets)");
+  list->add_flag("--json", key_command.json, "One JSON object per line");
+  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id (no restart needed)");
+  revoke->add_option("id", key_command.id, "Key id (see keys list)")->required();
+
   CLI::App* version = app.add_subcommand("version", "Print the version");
   CLI::App* settings = app.add_subcommand("settings", "Print every setting as a Markdown table");
 
@@ -85,13 +107,17 @@ int RunCli(int argc, char** argv) {
     PrintSettingsMarkdown();
     return 0;
   }
-  SettingFlags& flags = serve->parsed() ? serve_flags : analyze_flags;
+  SettingFlags& flags = serve->parsed() ? serve_flags : keys->parsed() ? keys_flags : analyze_flags;
   auto config = Load(flags);
   if (!config.ok()) {
     std::cerr << "ocula: configuration error: " << config.status().message() << "\n";
     return 2;
   }
   if (analyze->parsed()) return AnalyzeFiles(*config, files);
+  if (keys->parsed()) {
+    key_command.action = create->parsed() ? "create" : revoke->parsed() ? "revoke" : "list";
+    return RunKeyCommand(*config, key_command);
+  }
   Role role = role_text == "api" ? Role::kApi : role_text == "worker" ? Role::kWorker : Role::kAll;
   return Serve(*config, role);
 }

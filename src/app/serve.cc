@@ -13,10 +13,15 @@
 #include "api/change_feed.h"
 #include "api/http_server.h"
 #include "api/vision_api.h"
+#include "api/auth.h"
 #include "app/backends.h"
+#include "app/keys.h"
+#include "blob/blob_store_readonly.h"
+#include "events/event_bus_publish_only.h"
 #include "events/blob_created.h"
 #include "events/outbox_relay.h"
 #include "pipeline/worker_pool.h"
+#include "vision/model_runner.h"
 
 namespace ocula {
 namespace {
@@ -27,6 +32,9 @@ ImageLimits LimitsFrom(const Config& c) {
   limits.min_dimension = c.min_image_dimension;
   limits.max_dimension = c.max_image_dimension;
   limits.max_pixels = c.max_image_pixels;
+  limits.max_frames = c.max_image_frames;
+  // Validated when the configuration was loaded.
+  if (auto formats = ParseImageFormats(c.image_formats); formats.ok()) limits.formats = *formats;
   return limits;
 }
 
@@ -45,6 +53,8 @@ StatusOr<AnalyzerOptions> AnalyzerOptionsFrom(const Config& c) {
   options.ocr_when_text_likely = c.ocr_when_text_likely;
   options.object_model = c.object_model;
   options.face_model = c.face_model;
+  // Process-wide: the model wrappers build their RunnerOptions from it.
+  SetDefaultInferenceTimeout(std::chrono::milliseconds(c.inference_timeout_ms));
   return options;
 }
 
@@ -111,7 +121,12 @@ HttpServerOptions HttpOptionsFrom(const Config& c) {
   http.listen = c.listen;
   http.io_threads = c.io_threads;
   http.max_body_bytes = c.max_upload_bytes + (1 << 20);  // room for multipart framing
+  http.header_timeout = std::chrono::seconds(c.header_timeout_s);
   http.request_timeout = std::chrono::seconds(c.request_timeout_s);
+  http.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
+  http.max_connections = c.max_connections;
+  http.tls_cert_file = c.tls_cert_file;
+  http.tls_key_file = c.tls_key_file;
   http.shutdown_deadline = std::chrono::seconds(c.shutdown_deadline_s);
   return http;
 }
@@ -137,6 +152,27 @@ std::function<std::vector<HealthCheck>()> Readiness(BlobStore& blobs, MetadataSt
 
 const char* RoleName(Role role) {
   return role == Role::kAll ? "all" : role == Role::kApi ? "api" : "worker";
+}
+
+// API keys: the store, the cached authenticator, per-key rate limits and the
+// secret that signs upload URLs. The api roles make sure an admin key exists.
+struct Access {
+  explicit Access(std::unique_ptr<KeyStore> keys)
+      : store(std::move(keys)), authenticator(*store, Clock::Real()) {}
+  std::unique_ptr<KeyStore> store;
+  Authenticator authenticator;
+  RateLimiter limiter;
+  std::string signing_secret;
+};
+
+StatusOr<std::unique_ptr<Access>> OpenAccess(const Config& config, Role role) {
+  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<KeyStore> store,
+                         MakeKeyStore(config.metadata_uri, BackendContextFrom(config)));
+  auto access = std::make_unique<Access>(std::move(store));
+  if (role == Role::kWorker) return access;  // serves only the open operations routes
+  OCULA_RETURN_IF_ERROR(EnsureAdminKey(*access->store, config, Clock::Real()));
+  OCULA_ASSIGN_OR_RETURN(access->signing_secret, access->store->SigningSecret(RandomBytes(32)));
+  return access;
 }
 
 }  // namespace
@@ -167,18 +203,32 @@ int Serve(const Config& config, Role role) {
   MetricsRegistry metrics;
   AddGauges(metrics, **metadata, **bus);
 
-  OutboxRelay relay(**metadata, **bus, OutboxRelayOptions{});
+  // Least privilege inside the process (docs/security.md): the analysis
+  // workers cannot change blobs, the outbox relay cannot consume the queue.
+  std::unique_ptr<BlobStore> worker_blobs = ReadOnlyView(**blobs);
+  std::unique_ptr<EventBus> relay_bus = PublishOnlyView(**bus);
+  OutboxRelay relay(**metadata, *relay_bus, OutboxRelayOptions{});
   Ingest ingest(**blobs, **metadata, LimitsFrom(config), Clock::Real(),
                 [&relay] { relay.Notify(); });
 
   WorkerOptions worker_options = WorkerOptionsFrom(config, role);
   auto make_analyzer = [options = *analyzer_options] { return Analyzer::Create(options); };
-  WorkerPool workers(**bus, **metadata, **blobs, make_analyzer, metrics, Clock::Real(),
+  WorkerPool workers(**bus, **metadata, *worker_blobs, make_analyzer, metrics, Clock::Real(),
                      worker_options);
   // On-demand analyses for /vision, on the HTTP threads: one analyzer each at most.
   AnalyzerPool api_analyzers(make_analyzer, static_cast<size_t>(config.io_threads));
   ReadOperations reads(api_analyzers, Clock::Real());
   VisionDeps vision{api_analyzers, reads, UrlFetchOptionsFrom(config)};
+
+  auto access = OpenAccess(config, role);
+  if (!access.ok()) {
+    spdlog::critical("cannot set up API keys: {}", access.status().ToString());
+    return 1;
+  }
+  Access& keys = **access;
+  AccessControl access_control{keys.authenticator, keys.limiter, Clock::Real()};
+  KeyDeps key_deps{*keys.store, keys.authenticator, Clock::Real(), keys.signing_secret,
+                   config.key_rate_per_s};
 
   ApiDeps deps{ingest, **metadata, **blobs, metrics,
                Readiness(**blobs, **metadata, **bus, workers, role != Role::kApi)};
@@ -187,12 +237,13 @@ int Serve(const Config& config, Role role) {
   AddOpsRoutes(router, deps);
   if (role != Role::kWorker) {
     AddImageRoutes(router, deps);
+    AddKeyRoutes(router, deps, key_deps);
     AddEventRoutes(router, feed);
     AddVisionRoutes(router, vision);
     AddWebRoutes(router, config.web_dir);
   }
 
-  HttpServer server(HttpOptionsFrom(config), InstrumentedHandler(router, metrics, config.api_key));
+  HttpServer server(HttpOptionsFrom(config), InstrumentedHandler(router, metrics, access_control));
 
   if (role != Role::kWorker) {
     relay.Start();
@@ -203,7 +254,8 @@ int Serve(const Config& config, Role role) {
     spdlog::critical("{}", s.ToString());
     return 1;
   }
-  spdlog::info("ocula serving on http://{} (role {}, data {}, engine {}, {} worker(s))",
+  spdlog::info("ocula serving on {}://{} (role {}, data {}, engine {}, {} worker(s))",
+               config.tls_cert_file.empty() ? "http" : "https",
                config.listen.substr(0, config.listen.rfind(':')) + ":" +
                    std::to_string(server.port()),
                RoleName(role), config.data_dir, config.engine, worker_options.threads);

@@ -42,6 +42,7 @@ Status ErrnoStatus(int err, std::string_view what, std::string_view path) {
     case EAGAIN:
     case EBUSY:
     case EINTR:
+    case EIO:  // the device failed this time: the client may retry (503)
       return absl::UnavailableError(message);
     default:
       return absl::InternalError(message);

@@ -22,13 +22,20 @@ Clock& Clock::Real() {
 }
 
 std::string FormatRfc3339(int64_t epoch_ms) {
-  std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
+  // Floor division: times before 1970 have a negative remainder otherwise.
+  int64_t secs_since_epoch = epoch_ms / 1000;
+  int64_t ms = epoch_ms % 1000;
+  if (ms < 0) {
+    ms += 1000;
+    --secs_since_epoch;
+  }
+  std::time_t secs = static_cast<std::time_t>(secs_since_epoch);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(epoch_ms % 1000));
+                static_cast<int>(ms));
   return buf;
 }
 

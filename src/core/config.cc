@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace ocula {
 namespace {
@@ -76,12 +77,36 @@ std::vector<Setting> MakeSettings() {
       Text("server.listen", "OCULA_LISTEN", "HTTP listen address, host:port.", &C::listen),
       Number("server.io_threads", "OCULA_IO_THREADS", "Threads serving HTTP.", &C::io_threads,
              1, 256),
+      Number("server.header_timeout_s", "OCULA_HEADER_TIMEOUT_S",
+             "Seconds a client may take to send a request's head (and, with TLS, to complete "
+             "the handshake): slow clients are disconnected.",
+             &C::header_timeout_s, 1, 3600),
       Number("server.request_timeout_s", "OCULA_REQUEST_TIMEOUT_S",
-             "Seconds a client may take to send one request.", &C::request_timeout_s, 1, 3600),
-      Text("server.api_key", "OCULA_API_KEY",
-           "Key required on /v1 and /vision (Ocp-Apim-Subscription-Key or Bearer); "
-           "empty = no key. Prefer the environment variable to a file.",
-           &C::api_key),
+             "Seconds a client may take to send one whole request, head and body.",
+             &C::request_timeout_s, 1, 3600),
+      Number("server.idle_timeout_s", "OCULA_IDLE_TIMEOUT_S",
+             "Seconds a kept-alive connection may sit idle before its next request.",
+             &C::idle_timeout_s, 1, 3600),
+      Number("server.max_connections", "OCULA_MAX_CONNECTIONS",
+             "Most client connections open at once; beyond it new ones are closed at once.",
+             &C::max_connections, 1, 1'000'000),
+      Text("server.tls_cert_file", "OCULA_TLS_CERT_FILE",
+           "Serve HTTPS (TLS 1.2+) with this PEM certificate chain, server certificate "
+           "first; set together with server.tls_key_file. Empty = plain HTTP.",
+           &C::tls_cert_file),
+      Text("server.tls_key_file", "OCULA_TLS_KEY_FILE",
+           "The unencrypted PEM private key of server.tls_cert_file.", &C::tls_key_file),
+      Text("server.admin_key", "OCULA_ADMIN_KEY",
+           "Bootstrap admin key (any text of 16+ characters): stored hashed as the key "
+           "'admin', replacing an earlier one. Empty: keep the stored keys, or on first start "
+           "generate one into DATA_DIR/admin.key.",
+           &C::admin_key),
+      Text("server.admin_key_file", "OCULA_ADMIN_KEY_FILE",
+           "File holding the bootstrap admin key (instead of server.admin_key).",
+           &C::admin_key_file),
+      Number("server.key_rate_per_s", "OCULA_KEY_RATE_PER_S",
+             "Requests per second allowed to a key created without its own rate (0 = unlimited).",
+             &C::key_rate_per_s, 0, 1'000'000),
       Text("server.web_dir", "OCULA_WEB_DIR",
            "Serve the front end at / from this directory instead of the copy built into the "
            "binary (for front-end development); empty = built-in.",
@@ -107,6 +132,30 @@ std::vector<Setting> MakeSettings() {
       Number("limits.max_image_pixels", "OCULA_MAX_IMAGE_PIXELS",
              "Largest accepted width x height (guards against decompression bombs).",
              &C::max_image_pixels, uint64_t{1}, uint64_t{1} << 40),
+      Number("limits.max_image_frames", "OCULA_MAX_IMAGE_FRAMES",
+             "Most frames (animated GIF/WebP) or pages (TIFF) an image may have; counted "
+             "from the container before anything is decoded (400 above).",
+             &C::max_image_frames, 1, 100000),
+      Setting{"limits.formats", "OCULA_IMAGE_FORMATS",
+              "Image formats accepted, comma-separated, from jpeg, png, webp, gif, tiff, bmp "
+              "(415 for the others).",
+              [](Config& c, const std::string& v) -> Status {
+                const std::set<std::string> known = {"jpeg", "png", "webp", "gif", "tiff", "bmp"};
+                bool any = false;
+                for (absl::string_view item : absl::StrSplit(v, ',')) {
+                  std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(item));
+                  if (name.empty()) continue;
+                  if (!known.count(name)) {
+                    return absl::InvalidArgumentError(absl::StrCat(
+                        "'", name, "' is not one of: ", absl::StrJoin(known, ", ")));
+                  }
+                  any = true;
+                }
+                if (!any) return absl::InvalidArgumentError("at least one format is required");
+                c.image_formats = v;
+                return absl::OkStatus();
+              },
+              [](const Config& c) { return c.image_formats; }},
       Number("queue.visibility_timeout_s", "OCULA_VISIBILITY_TIMEOUT_S",
              "Seconds a claimed event stays invisible before it is redelivered.",
              &C::visibility_timeout_s, 1, 86400),
@@ -150,6 +199,12 @@ std::vector<Setting> MakeSettings() {
              &C::url_timeout_ms, 100, 600'000),
       Number("vision.url_max_redirects", "OCULA_URL_MAX_REDIRECTS",
              "Redirects followed when fetching a URL.", &C::url_max_redirects, 0, 10),
+      Number("vision.inference_timeout_ms", "OCULA_INFERENCE_TIMEOUT_MS",
+             "Time limit of one model run; a run past it is stopped and the analysis is "
+             "retried, then failed with AnalysisTimeout. Enforced with onnxruntime only "
+             "(OpenCV DNN cannot cancel a run). 0 = no limit. Keep models x limit under "
+             "queue.visibility_timeout_s.",
+             &C::inference_timeout_ms, 0, 3'600'000),
       Number("workers.threads", "OCULA_WORKERS", "Analysis threads; 0 = one per core.",
              &C::worker_threads, 0, 1024),
       Number("workers.shutdown_deadline_s", "OCULA_SHUTDOWN_DEADLINE_S",
@@ -256,13 +311,26 @@ StatusOr<Config> LoadConfig(const std::string& file, const EnvLookup& env,
   }
   for (const auto& [key, value] : flags) {
     auto it = std::find_if(Settings().begin(), Settings().end(),
-                           [&](const Setting& s) { return s.key == key; });
+                           [&key = key](const Setting& s) { return s.key == key; });
     if (it == Settings().end()) {
       return absl::InvalidArgumentError(absl::StrCat("unknown setting '", key, "'"));
     }
     if (Status st = it->set(config, value); !st.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("flag for ", key, ": ", st.message()));
     }
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    bool cert = !config.tls_cert_file.empty();
+    return absl::InvalidArgumentError(
+        absl::StrCat(cert ? "server.tls_cert_file" : "server.tls_key_file", " is set but ",
+                     cert ? "server.tls_key_file (OCULA_TLS_KEY_FILE)"
+                          : "server.tls_cert_file (OCULA_TLS_CERT_FILE)",
+                     " is not: TLS needs both, plain HTTP neither"));
+  }
+  // Both are made absolute below (std::filesystem::absolute throws on "").
+  if (config.data_dir.empty()) return absl::InvalidArgumentError("data_dir must not be empty");
+  if (config.model_dir.empty()) {
+    return absl::InvalidArgumentError("vision.model_dir must not be empty");
   }
   config.model_dir = AbsolutePath(config.model_dir);
   FillDefaultBackends(config);

@@ -22,8 +22,15 @@ struct Config {
   // [server]
   std::string listen = "127.0.0.1:8080";
   int io_threads = 2;
-  int request_timeout_s = 60;
-  std::string api_key;  // "" = no key required
+  int header_timeout_s = 10;   // TLS handshake; request head
+  int request_timeout_s = 60;  // whole request, head and body
+  int idle_timeout_s = 30;     // keep-alive wait for the next request
+  int max_connections = 1024;
+  std::string tls_cert_file;  // both set = HTTPS; neither = plain HTTP
+  std::string tls_key_file;
+  std::string admin_key;       // bootstrap admin key; "" = keep or generate one
+  std::string admin_key_file;  // a file holding it (preferred to the variable)
+  int key_rate_per_s = 100;    // default rate of keys created without one
   std::string web_dir;  // "" = the front end built into the binary
 
   // [storage] backend URIs; empty = embedded default under data_dir.
@@ -36,6 +43,8 @@ struct Config {
   int min_image_dimension = 50;
   int max_image_dimension = 16384;
   uint64_t max_image_pixels = 50'000'000;
+  int max_image_frames = 100;
+  std::string image_formats = "jpeg,png,webp,gif,tiff,bmp";
 
   // [queue]
   int visibility_timeout_s = 120;
@@ -56,6 +65,7 @@ struct Config {
   bool url_allow_private = false;
   int url_timeout_ms = 10'000;
   int url_max_redirects = 3;
+  int inference_timeout_ms = 30'000;  // 0 = no limit
 
   // [workers]
   int worker_threads = 0;  // 0 = one per core

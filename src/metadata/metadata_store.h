@@ -3,7 +3,8 @@
 // atomic step.
 //
 // Implementations: metadata_store_sqlite (embedded default, WAL, schema
-// migrations). Every implementation passes
+// migrations); metadata_store_faulty (a decorator that injects errors for
+// fault tests). Every implementation passes
 // tests/unit/storage/metadata_store_sqlite_test.cc.
 //
 // Thread-safety: implementations are safe for concurrent use.

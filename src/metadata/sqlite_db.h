@@ -41,6 +41,7 @@ class Statement {
   ~Statement();
 
   Statement& BindInt(int index, int64_t value);
+  Statement& BindDouble(int index, double value);
   Statement& BindText(int index, std::string_view value);
   // Binds NULL for "" (for nullable columns such as idempotency keys).
   Statement& BindTextOrNull(int index, std::string_view value);
@@ -53,6 +54,7 @@ class Statement {
   Status Run();
 
   int64_t ColumnInt(int column) const;
+  double ColumnDouble(int column) const;
   std::string ColumnText(int column) const;  // "" for NULL
   std::string ColumnBlob(int column) const;
   bool ColumnIsNull(int column) const;

@@ -65,7 +65,13 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
   OutboxEvent outbox{event.event_id, kBlobCreatedTopic, MakeBlobCreatedPayload(event), now};
 
   auto created = metadata_.CreateImage(image, outbox);
-  if (!created.ok() || !created->created) {
+  // An error may hide a commit whose reply was lost: keep the blob unless the
+  // store says the document does not exist (an orphan blob is harmless; a
+  // document without its blob is an acknowledged upload lost on retry).
+  const bool unreferenced =
+      created.ok() ? !created->created
+                   : metadata_.GetImage(image.id).status().code() == StatusCode::kNotFound;
+  if (unreferenced) {
     // No document refers to the blob just written: remove it (best effort; the
     // reconciler cleans what a crash leaves behind).
     if (Status s = blobs_.Delete(image.blob_key); !s.ok()) {
@@ -74,7 +80,7 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
     }
     return created;
   }
-  if (on_created_) on_created_();
+  if (on_created_) on_created_();  // also after an unconfirmed commit: its event may wait
   return created;
 }
 

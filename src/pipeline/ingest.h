@@ -22,7 +22,7 @@ struct UploadRequest {
   std::string declared_content_type;  // from the request; "" when none
   std::string idempotency_key;        // "" when none
   std::string request_id;
-  std::string filename;  // the uploader's file name, already made safe; "" when none
+  std::string filename = "";  // the uploader's file name, already made safe; "" when none
 };
 
 class Ingest {

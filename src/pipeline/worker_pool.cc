@@ -1,5 +1,7 @@
 #include "pipeline/worker_pool.h"
 
+#include <exception>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -11,13 +13,39 @@ namespace {
 const std::vector<double> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                              1,     2.5,  5,     10,   30,  60};
 
-std::string ErrorJson(const Status& error) {
+// The stored error of a failed image: the status's reason when it has one
+// (InvalidImageFormat, ...), else a code by kind of failure.
+std::string ErrorJson(const Status& error, int attempts) {
   std::string code = ReasonOf(error);
-  if (code.empty()) code = error.code() == StatusCode::kNotFound ? "BlobMissing" : "FailedToProcess";
-  return nlohmann::json{{"code", code}, {"message", std::string(error.message())}}.dump();
+  if (code.empty()) {
+    switch (error.code()) {
+      case StatusCode::kNotFound: code = "BlobMissing"; break;
+      case StatusCode::kDeadlineExceeded: code = "AnalysisTimeout"; break;
+      default: code = "AnalysisFailed";
+    }
+  }
+  std::string message(error.message());
+  if (attempts > 1) message += " (after " + std::to_string(attempts) + " attempts)";
+  return nlohmann::json{{"code", code}, {"message", message}}.dump();
 }
 
-// An error that retrying cannot fix.
+// Runs the analyzer, turning an exception that escapes it (a bug in a model
+// wrapper, bad_alloc) into Internal, so that the worker survives and the
+// image is retried and then failed like any other analysis error.
+StatusOr<Analysis> AnalyzeGuarded(Analyzer& analyzer, std::string_view bytes) {
+  try {
+    return analyzer.Analyze(bytes);
+  } catch (const std::exception& e) {
+    return absl::InternalError(std::string("the analyzer threw: ") + e.what());
+  } catch (...) {
+    return absl::InternalError("the analyzer threw an unknown exception");
+  }
+}
+
+// An error that retrying cannot fix. Everything else is retried up to
+// max_attempts: Unavailable (a store), Internal (the engine failed or threw)
+// and DeadlineExceeded (inference ran past vision.inference_timeout_ms; it
+// may pass when the machine is less loaded).
 bool IsPermanent(const Status& s) {
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound;
 }
@@ -71,7 +99,12 @@ bool WorkerPool::SleepUnlessStopping(std::chrono::milliseconds duration) {
 
 std::unique_ptr<Analyzer> WorkerPool::LoadAnalyzer() {
   while (!stopping_) {
-    auto analyzer = factory_();
+    StatusOr<std::unique_ptr<Analyzer>> analyzer = absl::InternalError("not loaded");
+    try {
+      analyzer = factory_();
+    } catch (const std::exception& e) {
+      analyzer = absl::InternalError(std::string("loading the models threw: ") + e.what());
+    }
     if (analyzer.ok()) {
       std::lock_guard lock(mu_);
       model_error_.clear();
@@ -160,7 +193,7 @@ Status WorkerPool::Analyze(Analyzer& analyzer, const ImageRecord& image) {
   OCULA_RETURN_IF_ERROR(metadata_.MarkProcessing(image.id));
   OCULA_ASSIGN_OR_RETURN(std::string bytes, blobs_.Get(image.blob_key));
   int64_t start = clock_.NowMs();
-  OCULA_ASSIGN_OR_RETURN(Analysis analysis, analyzer.Analyze(bytes));
+  OCULA_ASSIGN_OR_RETURN(Analysis analysis, AnalyzeGuarded(analyzer, bytes));
   metrics_.GetHistogram("ocula_analysis_seconds", kLatencyBuckets)
       .Observe((clock_.NowMs() - start) / 1000.0);
   if (!analysis.embedding.empty()) {
@@ -181,7 +214,7 @@ void WorkerPool::Fail(const Message& message, const std::string& image_id, const
                error.ToString());
   ImageResult result;
   result.status = ImageStatus::kFailed;
-  result.error_json = ErrorJson(error);
+  result.error_json = ErrorJson(error, message.attempt);
   Status stored = metadata_.SetResult(image_id, result);
   if (!stored.ok() && stored.code() != StatusCode::kNotFound) {
     (void)bus_.Nack(message, stored.ToString());  // keep the event until the failure is stored

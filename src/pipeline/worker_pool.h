@@ -6,8 +6,13 @@
 // an image already analysed by the same pipeline version is acked without
 // work, and a repeated analysis overwrites, never duplicates.
 // Failures: an image that cannot be decoded is marked failed at once;
-// other errors are retried with the bus's backoff until max attempts, then the
-// image is marked failed and the event dead-lettered.
+// other errors (a store Unavailable, inference Internal or DeadlineExceeded,
+// an exception thrown by the analyzer) are retried with the bus's backoff
+// until max attempts, then the image is marked failed and the event
+// dead-lettered. The stored error is {"code","message"}: the status's reason
+// (InvalidImageFormat, ...), else BlobMissing (NotFound), AnalysisTimeout
+// (DeadlineExceeded) or AnalysisFailed. The worker thread goes on with the
+// next event either way.
 // Models: each worker builds its Analyzer with the factory; while that fails
 // (missing/corrupt model) the worker takes no events, reports the error
 // (ModelsReady/ModelError) and retries every model_retry.

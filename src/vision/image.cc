@@ -8,8 +8,11 @@
 #include <mutex>
 #include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "vision/image_structure.h"
 #include "vision/jpeg_turbo.h"
 
@@ -29,9 +32,12 @@ struct GObjectUnref {
 using VipsImagePtr = std::unique_ptr<VipsImage, GObjectUnref>;
 
 // Initialises libvips once per process. Only the loaders Ocula sniffs for may
-// run: every "untrusted" loader is blocked, except ImageMagick's buffer loader,
-// which is libvips' only BMP reader and is reached only for bytes sniffed as
-// BMP (see CheckLoader).
+// run: every "untrusted" loader is blocked (vips_block_untrusted_set, declared
+// in vips/vips.h since libvips 8.13; VIPS_OPERATION_UNTRUSTED in
+// vips/operation.h marks them: SVG, PDF, JPEG 2000, JPEG XL, Radiance, FITS,
+// MATLAB, OpenEXR, OpenSlide, PPM, CSV, raw, ImageMagick...), except
+// ImageMagick's buffer loader, which is libvips' only BMP reader and is
+// reached only for bytes sniffed as BMP (see CheckLoader).
 Status EnsureVips() {
   static std::once_flag once;
   static Status init_status;
@@ -114,6 +120,28 @@ Status CheckSize(long long width, long long height, const ImageLimits& limits) {
   return absl::OkStatus();
 }
 
+// The lower-case name limits.formats uses for `format`.
+std::string SettingName(ImageFormat format) {
+  return absl::AsciiStrToLower(std::string(vision_internal::FormatName(format)));
+}
+
+Status CheckFormatAllowed(ImageFormat format, const ImageLimits& limits) {
+  const std::string name = SettingName(format);
+  if (std::find(limits.formats.begin(), limits.formats.end(), name) != limits.formats.end()) {
+    return absl::OkStatus();
+  }
+  return UnsupportedMediaTypeError(
+      absl::StrCat("images in ", std::string(vision_internal::FormatName(format)),
+                   " format are not accepted here; accepted formats: ",
+                   absl::StrJoin(limits.formats, ", "), " (limits.formats)"));
+}
+
+Status CheckFrames(int frames, const ImageLimits& limits) {
+  if (frames <= limits.max_frames) return absl::OkStatus();
+  return InvalidImageSizeError(absl::StrFormat(
+      "image has %d frames; the limit is %d (limits.max_image_frames)", frames, limits.max_frames));
+}
+
 // Checks done on the bytes alone, before libvips sees them.
 StatusOr<ImageFormat> PreCheck(std::string_view bytes, const ImageLimits& limits) {
   if (bytes.size() > limits.max_bytes) {
@@ -122,6 +150,7 @@ StatusOr<ImageFormat> PreCheck(std::string_view bytes, const ImageLimits& limits
   }
   std::optional<ImageFormat> format = vision_internal::SniffFormat(bytes);
   if (!format) return InvalidImageFormatError(kNotAnImage);
+  OCULA_RETURN_IF_ERROR(CheckFormatAllowed(*format, limits));
   if (*format == ImageFormat::kBmp) {
     auto dims = vision_internal::BmpDimensions(bytes);
     if (!dims) return InvalidImageFormatError("BMP header is truncated");
@@ -158,6 +187,7 @@ StatusOr<Probed> ProbeWithImage(std::string_view bytes, const ImageLimits& limit
   if (vips_image_get_orientation_swap(image.get())) std::swap(h.width, h.height);
   h.frames = std::max(1, vips_image_get_n_pages(image.get()));
   OCULA_RETURN_IF_ERROR(CheckSize(h.width, h.height, limits));
+  OCULA_RETURN_IF_ERROR(CheckFrames(h.frames, limits));
   probed.image = std::move(image);
   return probed;
 }
@@ -292,6 +322,24 @@ std::pair<int, int> TargetBox(const ImageHeader& h, int short_side) {
 }
 
 }  // namespace
+
+StatusOr<std::vector<std::string>> ParseImageFormats(std::string_view list) {
+  std::vector<std::string> formats;
+  for (absl::string_view item : absl::StrSplit(AbslView(list), ',')) {
+    std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(item));
+    if (name.empty()) continue;
+    const auto& all = AllImageFormats();
+    if (std::find(all.begin(), all.end(), name) == all.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown image format '", name,
+                                                     "'; known: ", absl::StrJoin(all, ", ")));
+    }
+    if (std::find(formats.begin(), formats.end(), name) == formats.end()) {
+      formats.push_back(name);
+    }
+  }
+  if (formats.empty()) return absl::InvalidArgumentError("no image format is accepted");
+  return formats;
+}
 
 std::string SniffMimeType(std::string_view bytes) {
   auto format = vision_internal::SniffFormat(bytes);

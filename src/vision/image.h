@@ -27,12 +27,25 @@ struct ImageHeader {
   int frames = 1;
 };
 
+// The image formats Ocula can read, by their lower-case names as the
+// limits.formats setting lists them.
+inline const std::vector<std::string>& AllImageFormats() {
+  static const std::vector<std::string> all = {"jpeg", "png", "webp", "gif", "tiff", "bmp"};
+  return all;
+}
+
 struct ImageLimits {
   uint64_t max_bytes = 20ull << 20;
   int min_dimension = 50;
   int max_dimension = 16384;
   uint64_t max_pixels = 50'000'000;
+  int max_frames = 100;  // pages of an animated GIF/WebP or multi-page TIFF
+  std::vector<std::string> formats = AllImageFormats();  // accepted, lower-case names
 };
+
+// Parses a comma-separated list of format names (case and spaces ignored)
+// such as "jpeg, png". InvalidArgument for an unknown name or an empty list.
+StatusOr<std::vector<std::string>> ParseImageFormats(std::string_view list);
 
 // The format named by the first bytes of `bytes`, as a MIME type
 // ("image/jpeg", ...), or "" when it is none of the supported formats.
@@ -40,9 +53,16 @@ std::string SniffMimeType(std::string_view bytes);
 
 // Reads the header of `bytes` and checks it against `limits`, including a
 // cheap structural check for truncation (JPEG end marker, PNG IEND, GIF
-// trailer). Errors, all InvalidArgument or ResourceExhausted with a reason:
-// PayloadTooLarge (bytes), InvalidImageFormat (not an image of a supported
-// format, truncated), InvalidImageSize (dimensions or pixel count).
+// trailer). Nothing is decoded: the frame count comes from the container
+// (GIF frame headers, WebP ANMF chunks, TIFF directories). Errors, all
+// InvalidArgument or ResourceExhausted with a reason: PayloadTooLarge
+// (bytes), InvalidImageFormat (not an image of a supported format,
+// truncated), UnsupportedMediaType (a supported format left out of
+// limits.formats), InvalidImageSize (dimensions, pixel count, frames).
+//
+// libvips runs with its "untrusted" loaders blocked (vips_block_untrusted_set,
+// vips/vips.h, libvips >= 8.13): only the loader for the sniffed format may
+// read the bytes (ImageMagick's buffer loader is unblocked for BMP alone).
 StatusOr<ImageHeader> ProbeImage(std::string_view bytes, const ImageLimits& limits);
 
 // Interleaved 8-bit RGB pixels, row-major.

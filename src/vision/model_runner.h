@@ -6,6 +6,7 @@
 // worker thread (they may share read-only state internally).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,12 +21,23 @@ struct Tensor {
   std::vector<float> data;
 };
 
+// The inference time limit that RunnerOptions start with: set once at
+// startup from vision.inference_timeout_ms (the model wrappers build their
+// RunnerOptions themselves, so this is how the setting reaches them).
+// Initially kDefaultInferenceTimeout; 0 = no limit. Thread-safe.
+inline constexpr std::chrono::milliseconds kDefaultInferenceTimeout{30'000};
+void SetDefaultInferenceTimeout(std::chrono::milliseconds timeout);
+std::chrono::milliseconds DefaultInferenceTimeout();
+
 struct RunnerOptions {
   std::string engine = "onnxruntime";  // or "opencv"
   std::string model_path;
   std::string input_name;
   std::vector<std::string> output_names;
   int threads = 1;  // intra-op threads for this runner
+  // Time limit of one Run; 0 = none. See ModelRunner::Run for how each
+  // engine honours it.
+  std::chrono::milliseconds timeout = DefaultInferenceTimeout();
 };
 
 class ModelRunner {
@@ -33,6 +45,12 @@ class ModelRunner {
   virtual ~ModelRunner() = default;
   // Runs the model; returns one tensor per options.output_names, in order.
   // Internal when the engine fails (the message says why).
+  // DeadlineExceeded when the run took longer than options.timeout and was
+  // stopped: ONNX Runtime is cancelled from a watchdog thread
+  // (Ort::RunOptions::SetTerminate), which it notices between graph nodes, so
+  // the run ends shortly after the limit. OpenCV DNN has no way to cancel a
+  // forward pass: with that engine the timeout is NOT enforced (a run takes
+  // as long as it takes). The runner stays usable after a stopped run.
   virtual StatusOr<std::vector<Tensor>> Run(const Tensor& input) = 0;
 };
 

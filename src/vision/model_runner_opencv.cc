@@ -45,6 +45,8 @@ class OpenCvRunner final : public ModelRunner {
         input_name_(options.input_name),
         output_names_(options.output_names) {}
 
+  // RunnerOptions.timeout is not enforced here: cv::dnn::Net::forward has no
+  // cancellation, and abandoning it on another thread would leave net_ in use.
   StatusOr<std::vector<Tensor>> Run(const Tensor& input) override {
     try {
       std::vector<int> shape(input.shape.begin(), input.shape.end());

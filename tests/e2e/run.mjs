@@ -3,8 +3,8 @@
 // API key, on a free loopback port, in a fresh data directory), drives
 // Debian's Chromium through playwright-core, and checks what a person would
 // see: sign-in, uploads with progress and errors, live status, the detail view
-// with boxes, tag filtering and deletion. A second server without a key checks
-// the "open server" path. Exits 0 when every step passed, 1 otherwise.
+// with boxes, tag filtering and deletion, and what a key without the upload
+// scope is told. Exits 0 when every step passed, 1 otherwise.
 //
 //   node tests/e2e/run.mjs [--bin PATH] [--model-dir DIR] [--shared DIR] [--artifacts DIR]
 //
@@ -100,10 +100,10 @@ function freePort() {
 }
 
 /**
- * Starts `ocula serve` with a fresh data directory. `apiKey` '' = open
- * server. Resolves once /readyz answers 200. Returns {base, stop()}.
+ * Starts `ocula serve` with a fresh data directory and `adminKey` as its
+ * bootstrap admin key. Resolves once /readyz answers 200. Returns {base, stop()}.
  */
-async function startServer(name, apiKey) {
+async function startServer(name, adminKey) {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `ocula-e2e-${name}-`));
   const logPath = path.join(options.artifacts, `server-${name}.log`);
@@ -112,7 +112,7 @@ async function startServer(name, apiKey) {
     ...process.env,
     OCULA_DATA_DIR: dataDir,
     OCULA_LISTEN: `127.0.0.1:${port}`,
-    OCULA_API_KEY: apiKey,
+    OCULA_ADMIN_KEY: adminKey,
     OCULA_MODEL_DIR: options.modelDir,
   };
   const child = spawn(options.bin, ['serve'], { env, stdio: ['ignore', logFd, logFd] });
@@ -145,7 +145,7 @@ async function startServer(name, apiKey) {
     if (Date.now() > deadline) throw new Error(`ocula serve (${name}) not ready after ${READY_LIMIT_MS / 1000} s:\n${tail(logPath)}`);
     await sleep(150);
   }
-  log(`server "${name}" ready on ${base}${apiKey ? ' (with an API key)' : ' (open)'}`);
+  log(`server "${name}" ready on ${base}`);
   return server;
 }
 
@@ -200,7 +200,7 @@ async function step(name, body) {
 }
 
 async function scenario() {
-  const [secured, open] = await Promise.all([startServer('secured', KEY), startServer('open', '')]);
+  const secured = await startServer('secured', KEY);
 
   browser = await chromium.launch({ executablePath: options.chromium, headless: true, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -387,15 +387,22 @@ async function scenario() {
     assert.equal(await page.isVisible('#app'), false);
   });
 
-  await step('a server without a key opens straight away, with a note', async () => {
-    const openPage = await context.newPage();
-    openPage.on('pageerror', (error) => pageErrors.push(error.message));
-    await openPage.goto(`${open.base}/`);
-    await openPage.locator('#app').waitFor({ state: 'visible', timeout: 10_000 });
-    assert.equal(await openPage.isVisible('#open-note'), true, 'the "open server" note shows');
-    assert.equal(await openPage.isVisible('#sign-out'), false, 'no sign-out on an open server');
-    assert.equal(await openPage.isVisible('#signin'), false, 'no sign-in form');
-    await openPage.close();
+  await step('a read-only key sees the gallery, and an upload says the scope is missing', async () => {
+    const created = await api(secured, '/v1/keys', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'e2e viewer', scopes: ['images:read'] }),
+    });
+    assert.equal(created.status, 201, 'an admin creates a read-only key');
+    const viewerKey = (await created.json()).key;
+    await page.fill('#signin-key', viewerKey);
+    await page.click('#signin-submit');
+    await page.locator('#app').waitFor({ state: 'visible', timeout: 10_000 });
+    await waitInPage('the 2 remaining cards', () => document.querySelectorAll('#gallery .card').length === 2);
+    await page.setInputFiles('#file-input', path.join(options.shared, 'testdata/detect/eagle.jpg'));
+    await waitInPage('the refused upload', () => document.querySelector('.upload-row[data-name="eagle.jpg"]')?.dataset.state === 'error');
+    const text = await page.textContent('.upload-row[data-name="eagle.jpg"] .upload-state');
+    assert.match(text, /lacks the scope/i, `the per-file error reads: ${text}`);
+    await screenshot('read-only-key');
   });
 
   assert.deepEqual(pageErrors, [], 'no script errors in the page');

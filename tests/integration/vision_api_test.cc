@@ -276,21 +276,24 @@ TEST_F(VisionApiTest, StoredAndOnDemandResultsAgree) {
 
 TEST(VisionAuthTest, ConfiguredKeyIsRequired) {
   std::string dir = MakeTempDir("ocula-auth");
-  ServerProcess server(dir, {{"OCULA_API_KEY", "s3cret-key"}, {"OCULA_WORKERS", "1"}});
+  ServerProcess server(dir, {{"OCULA_ADMIN_KEY", "s3cret-key-of-16+"}, {"OCULA_WORKERS", "1"}});
   ASSERT_TRUE(server.Start()) << server.log();
   std::string dog = Photo("detect/dog.jpg");
-  auto none = Post(server.port(), "/vision/v3.2/tag", "application/octet-stream", dog);
+  ClientRequest anonymous{"POST", "/vision/v3.2/tag",
+                          {{"Content-Type", "application/octet-stream"}}, dog, false};
+  auto none = Send(server.port(), anonymous);
   EXPECT_EQ(none.status, 401);
   EXPECT_TRUE(json::parse(none.body)["error"].is_object());
   auto wrong = Post(server.port(), "/vision/v3.2/tag", "application/octet-stream", dog,
-                    {{"Ocp-Apim-Subscription-Key", "s3cret-kez"}});
+                    {{"Ocp-Apim-Subscription-Key", "s3cret-key-of-16-"}});
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(Post(server.port(), "/vision/v3.2/tag", "application/octet-stream", dog,
-                 {{"Ocp-Apim-Subscription-Key", "s3cret-key"}})
+                 {{"Ocp-Apim-Subscription-Key", "s3cret-key-of-16+"}})
                 .status,
             200);
-  EXPECT_EQ(Get(server.port(), "/v1/images").status, 401);
-  EXPECT_EQ(Get(server.port(), "/v1/images", {{"Authorization", "Bearer s3cret-key"}}).status, 200);
+  EXPECT_EQ(Get(server.port(), "/v1/images").status, 401);  // the default test key is not this one
+  EXPECT_EQ(Get(server.port(), "/v1/images", {{"Authorization", "Bearer s3cret-key-of-16+"}}).status,
+            200);
   EXPECT_EQ(Get(server.port(), "/healthz").status, 200);
   EXPECT_EQ(server.Terminate(), 0);
   std::filesystem::remove_all(dir);
@@ -319,18 +322,20 @@ TEST(PipelineFeaturesTest, ConfiguredFeaturesAreWhatGetsStored) {
 }
 
 TEST(VisionUrlTest, FetchesFromAllowedPrivateAddress) {
+  // The photo is served without a key as a front-end file of the server itself.
   std::string dir = MakeTempDir("ocula-url");
-  ServerProcess server(dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"}, {"OCULA_WORKERS", "1"}});
+  std::string web = MakeTempDir("ocula-url-web");
+  std::filesystem::copy_file(ServerProcess::SharedDir() + "/testdata/detect/dog.jpg", web + "/dog.jpg");
+  ServerProcess server(dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"}, {"OCULA_WORKERS", "1"},
+                             {"OCULA_WEB_DIR", web}});
   ASSERT_TRUE(server.Start()) << server.log();
-  auto upload = Post(server.port(), "/v1/images", "image/jpeg", Photo("detect/dog.jpg"));
-  ASSERT_EQ(upload.status, 202);
-  std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/v1/images/" +
-                    json::parse(upload.body)["id"].get<std::string>() + "/content";
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/dog.jpg";
   auto r = Post(server.port(), "/vision/v3.2/detect", "application/json", json{{"url", url}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(Names(json::parse(r.body)["objects"], "object").count("dog"));
   EXPECT_EQ(server.Terminate(), 0);
   std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(web);
 }
 
 }  // namespace

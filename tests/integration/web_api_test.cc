@@ -15,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kKey[] = "web-test-key";
+constexpr char kKey[] = "web-test-admin-key";
 using Headers = std::vector<std::pair<std::string, std::string>>;
 const Headers kAuth = {{"Authorization", std::string("Bearer ") + kKey}};
 
@@ -23,7 +23,7 @@ class WebApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     data_dir_ = new std::string(MakeTempDir("ocula-web"));
-    server_ = new ServerProcess(*data_dir_, {{"OCULA_API_KEY", kKey}, {"OCULA_WORKERS", "1"}});
+    server_ = new ServerProcess(*data_dir_, {{"OCULA_ADMIN_KEY", kKey}, {"OCULA_WORKERS", "1"}});
     ASSERT_TRUE(server_->Start()) << server_->log();
     ASSERT_TRUE(server_->WaitReady()) << server_->log();
   }
@@ -128,7 +128,7 @@ TEST_F(WebApiTest, EventStreamAsksAClientFromElsewhereToStartOver) {
   EXPECT_TRUE(stream.WaitFor("event: reset", 5000)) << stream.body();
 
   EXPECT_EQ(AuthGet("/v1/events/stream?since=abc").status, 400);
-  StreamReader anonymous(port(), ClientRequest{"GET", "/v1/events/stream", {}, ""});
+  StreamReader anonymous(port(), ClientRequest{"GET", "/v1/events/stream", {}, "", false});
   EXPECT_EQ(anonymous.Status(), 401);
 }
 

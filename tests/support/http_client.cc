@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -44,10 +46,16 @@ bool SendAll(int fd, const std::string& data) {
 std::string Head(const ClientRequest& r, size_t content_length) {
   std::string head = r.method + " " + r.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   bool has_length = false;
+  bool has_key = !r.send_key;
   for (const auto& [k, v] : r.headers) {
     head += k + ": " + v + "\r\n";
     if (strcasecmp(k.c_str(), "content-length") == 0) has_length = true;
+    if (strcasecmp(k.c_str(), "authorization") == 0 ||
+        strcasecmp(k.c_str(), "ocp-apim-subscription-key") == 0) {
+      has_key = true;
+    }
   }
+  if (!has_key) head += std::string("Authorization: Bearer ") + kTestAdminKey + "\r\n";
   if (!has_length && (content_length > 0 || r.method == "POST" || r.method == "PUT")) {
     head += "Content-Length: " + std::to_string(content_length) + "\r\n";
   }
@@ -80,6 +88,13 @@ ClientResponse Parse(const std::string& raw) {
   }
   out.body = raw.substr(end + 4);
   return out;
+}
+
+// Milliseconds until `deadline`, 0 once it has passed.
+int MillisLeft(std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::max<int64_t>(0, left.count()));
 }
 
 }  // namespace
@@ -203,6 +218,80 @@ bool StreamReader::WaitFor(const std::string& text, int timeout_ms, size_t from)
   while (body_.find(text, from) == std::string::npos) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     ReadSome(100);
+  }
+  return true;
+}
+
+RawConnection::RawConnection(int port, int timeout_ms) : fd_(Connect(port, timeout_ms)) {}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool RawConnection::Send(const std::string& data) {
+  if (fd_ < 0 || closed_) return false;
+  if (!SendAll(fd_, data)) closed_ = true;
+  return !closed_;
+}
+
+bool RawConnection::ReadSome(int timeout_ms) {
+  if (fd_ < 0 || closed_) return false;
+  pollfd p{fd_, POLLIN, 0};
+  if (poll(&p, 1, timeout_ms) <= 0) return false;
+  char buffer[16384];
+  ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+  if (n <= 0) {  // EOF, or reset
+    closed_ = true;
+    return false;
+  }
+  received_.append(buffer, static_cast<size_t>(n));
+  return true;
+}
+
+size_t RawConnection::SendSlowly(const std::string& data, int interval_ms) {
+  size_t sent = 0;
+  for (char c : data) {
+    while (ReadSome(0)) {
+    }
+    if (!Send(std::string(1, c))) break;
+    ++sent;
+    // Wait out the interval, noticing a close meanwhile.
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(interval_ms);
+    while (!closed_ && MillisLeft(until) > 0) ReadSome(MillisLeft(until));
+    if (closed_) break;
+  }
+  return sent;
+}
+
+ClientResponse RawConnection::ReadResponse(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto left = [&] { return MillisLeft(deadline); };
+  size_t end;
+  while ((end = received_.find("\r\n\r\n")) == std::string::npos) {
+    if (closed_ || left() == 0) return Parse(received_);  // says what is missing
+    ReadSome(left());
+  }
+  ClientResponse out = Parse(received_.substr(0, end + 4));
+  size_t length = 0;
+  if (std::string cl = out.Header("content-length"); !cl.empty()) length = std::stoul(cl);
+  while (received_.size() < end + 4 + length) {
+    if (closed_ || left() == 0) {
+      out.error = "incomplete body";
+      out.status = 0;
+      return out;
+    }
+    ReadSome(left());
+  }
+  out.body = received_.substr(end + 4, length);
+  received_.erase(0, end + 4 + length);
+  return out;
+}
+
+bool RawConnection::WaitClosed(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!closed_) {
+    if (MillisLeft(deadline) == 0) return false;
+    ReadSome(MillisLeft(deadline));
   }
   return true;
 }

@@ -8,6 +8,11 @@
 
 namespace ocula::testing {
 
+// The admin key every ServerProcess is started with (OCULA_ADMIN_KEY), which
+// requests send as `Authorization: Bearer` unless they carry their own
+// Authorization / Ocp-Apim-Subscription-Key header or set send_key = false.
+inline constexpr char kTestAdminKey[] = "integration-test-admin-key";
+
 struct ClientResponse {
   int status = 0;  // 0 when the request failed at the socket level
   std::map<std::string, std::string> headers;  // lowercase names
@@ -21,6 +26,7 @@ struct ClientRequest {
   std::string path = "/";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  bool send_key = true;  // add kTestAdminKey unless headers hold a key
 };
 
 ClientResponse Send(int port, const ClientRequest& request, int timeout_ms = 30000);
@@ -70,6 +76,41 @@ class StreamReader {
   bool have_head_ = false;
   ClientResponse head_;
   std::string body_;
+};
+
+// A connection driven by hand, for tests of how the server treats slow, idle
+// and surplus clients: keep-alive requests, bytes sent one at a time, waiting
+// for the server to hang up. Nothing here follows redirects or parses chunks.
+class RawConnection {
+ public:
+  explicit RawConnection(int port, int timeout_ms = 5000);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  // True once the server has closed (or reset) the connection.
+  bool closed() const { return closed_; }
+  // Sends `data`; false when the connection is gone.
+  bool Send(const std::string& data);
+  // Sends `data` one byte every `interval_ms`, stopping early when the server
+  // closes the connection; returns the bytes sent.
+  size_t SendSlowly(const std::string& data, int interval_ms);
+  // Reads one response (head and Content-Length body) within `timeout_ms`;
+  // status 0 and `error` set when none came.
+  ClientResponse ReadResponse(int timeout_ms = 10000);
+  // Waits up to `timeout_ms` for the server to close the connection, reading
+  // and keeping whatever it sends meanwhile; true when it did.
+  bool WaitClosed(int timeout_ms);
+  // Bytes received and not consumed by ReadResponse.
+  const std::string& received() const { return received_; }
+
+ private:
+  bool ReadSome(int timeout_ms);  // false on timeout or close
+
+  int fd_ = -1;
+  bool closed_ = false;
+  std::string received_;
 };
 
 // A TCP port that was free a moment ago.

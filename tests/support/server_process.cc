@@ -45,6 +45,7 @@ bool ServerProcess::Start(int timeout_ms) {
       {"OCULA_LISTEN", "127.0.0.1:" + std::to_string(port_)},
       {"OCULA_MODEL_DIR", ModelDir()},
       {"OCULA_LOG_LEVEL", "info"},
+      {"OCULA_ADMIN_KEY", kTestAdminKey},
   };
   for (const auto& [k, v] : env_) env[k] = v;
   pid_ = fork();

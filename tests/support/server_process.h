@@ -12,8 +12,8 @@ namespace ocula::testing {
 
 class ServerProcess {
  public:
-  // `env` adds OCULA_* settings; the data dir, listen address and model dir
-  // are set unless `env` overrides them.
+  // `env` adds OCULA_* settings; the data dir, listen address, model dir and
+  // admin key (kTestAdminKey, http_client.h) are set unless `env` overrides them.
   explicit ServerProcess(std::string data_dir, std::map<std::string, std::string> env = {});
   ~ServerProcess();  // SIGKILLs the server if still running
 

@@ -3,7 +3,9 @@ ocula_test(storage_test SOURCES
   storage/blob_store_contract_test.cc
   storage/blob_store_faulty_test.cc
   storage/blob_store_fs_test.cc
+  storage/event_bus_faulty_test.cc
   storage/event_bus_sqlite_test.cc
+  storage/metadata_store_faulty_test.cc
   storage/metadata_store_sqlite_test.cc
   storage/outbox_relay_test.cc
   LIBS ocula_blob ocula_metadata ocula_events nlohmann_json::nlohmann_json)

@@ -6,9 +6,11 @@ ocula_test(vision_test SOURCES
   ${_vision_dir}/analyzer_test.cc
   ${_vision_dir}/classifier_test.cc
   ${_vision_dir}/image_structure_test.cc
+  ${_vision_dir}/image_limits_test.cc
   ${_vision_dir}/image_test.cc
   ${_vision_dir}/model_manifest_test.cc
   ${_vision_dir}/model_runner_test.cc
+  ${_vision_dir}/model_runner_timeout_test.cc
   ${_vision_dir}/vision_test_util.cc
   LIBS ocula_vision PkgConfig::VIPS nlohmann_json::nlohmann_json)
 
