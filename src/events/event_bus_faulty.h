@@ -8,7 +8,7 @@
 //   bus.SetDown(absl::OkStatus());                       // the queue is back
 //   bus.FailNext(BusOp::kAck, 1, absl::UnavailableError("ack lost"));
 //
-// FaultTiming (metadata_store_faulty.h) as for FaultyMetadataStore:
+// FaultTiming (core/fault_plan.h) as for FaultyMetadataStore:
 // kInsteadOfCall fails without touching the wrapped bus; kAfterForwarding
 // forwards and then reports the error (a Publish that was stored although the
 // publisher saw a failure, a Receive whose lease was taken but whose message
@@ -19,13 +19,8 @@
 // threads call the bus. `inner` must outlive this object.
 #pragma once
 
-#include <array>
-#include <cstddef>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "core/fault_plan.h"
 #include "events/event_bus.h"
-#include "metadata/metadata_store_faulty.h"  // FaultTiming
 
 namespace ocula {
 
@@ -46,15 +41,17 @@ class FaultyEventBus : public EventBus {
 
   // The next `count` calls of `op` return `status` (which must not be OK).
   void FailNext(BusOp op, int count, Status status,
-                FaultTiming timing = FaultTiming::kInsteadOfCall);
+                FaultTiming timing = FaultTiming::kInsteadOfCall) {
+    plan_.FailNext(op, count, std::move(status), timing);
+  }
   // With a non-OK `status`, the bus is down: every call (but WakeAll) fails
   // with it, nothing is forwarded, and a Receive fails at once instead of
   // waiting. OK brings the bus back.
-  void SetDown(Status status);
+  void SetDown(Status status) { plan_.FailEverything(std::move(status)); }
   // Removes all configured faults (and brings the bus back).
-  void Clear();
+  void Clear() { plan_.Clear(); }
   // How many calls of `op` have failed by injection so far.
-  int injected(BusOp op) const;
+  int injected(BusOp op) const { return plan_.injected(op); }
 
   Status Publish(const Message& message) override;
   StatusOr<std::optional<Message>> Receive(const std::string& topic,
@@ -69,26 +66,8 @@ class FaultyEventBus : public EventBus {
   Status CheckHealth() override;
 
  private:
-  struct Fault {
-    int remaining = 0;
-    Status status;
-    FaultTiming timing = FaultTiming::kInsteadOfCall;
-  };
-  struct Decision {
-    Status before;  // not OK: fail instead of forwarding
-    Status after;   // not OK: forward, then fail
-  };
-  static constexpr size_t kOpCount = static_cast<size_t>(BusOp::kCheckHealth) + 1;
-
-  Decision TakeFault(BusOp op);
-  template <typename Call>
-  auto Forward(BusOp op, Call call) -> decltype(call());
-
   EventBus& inner_;
-  mutable absl::Mutex mu_;
-  std::array<Fault, kOpCount> faults_ ABSL_GUARDED_BY(mu_);
-  std::array<int, kOpCount> injected_ ABSL_GUARDED_BY(mu_) = {};
-  Status down_ ABSL_GUARDED_BY(mu_);
+  FaultPlan<BusOp> plan_;
 };
 
 }  // namespace ocula

@@ -19,11 +19,7 @@
 // threads call the store. `inner` must outlive this object.
 #pragma once
 
-#include <array>
-#include <cstddef>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "core/fault_plan.h"
 #include "metadata/metadata_store.h"
 
 namespace ocula {
@@ -45,22 +41,22 @@ enum class MetadataOp {
   kCheckHealth,
 };
 
-enum class FaultTiming { kInsteadOfCall, kAfterForwarding };
-
 class FaultyMetadataStore : public MetadataStore {
  public:
   explicit FaultyMetadataStore(MetadataStore& inner) : inner_(inner) {}
 
   // The next `count` calls of `op` return `status` (which must not be OK).
   void FailNext(MetadataOp op, int count, Status status,
-                FaultTiming timing = FaultTiming::kInsteadOfCall);
+                FaultTiming timing = FaultTiming::kInsteadOfCall) {
+    plan_.FailNext(op, count, std::move(status), timing);
+  }
   // Every call of every operation fails with `status` (Unavailable: "the
   // database is down") until Clear(); nothing is forwarded meanwhile.
-  void FailEverything(Status status);
+  void FailEverything(Status status) { plan_.FailEverything(std::move(status)); }
   // Removes all configured faults.
-  void Clear();
+  void Clear() { plan_.Clear(); }
   // How many calls of `op` have failed by injection so far.
-  int injected(MetadataOp op) const;
+  int injected(MetadataOp op) const { return plan_.injected(op); }
 
   StatusOr<CreateResult> CreateImage(const ImageRecord& image, const OutboxEvent& event) override;
   StatusOr<ImageRecord> GetImage(const std::string& id) override;
@@ -80,29 +76,8 @@ class FaultyMetadataStore : public MetadataStore {
   Status CheckHealth() override;
 
  private:
-  struct Fault {
-    int remaining = 0;
-    Status status;
-    FaultTiming timing = FaultTiming::kInsteadOfCall;
-  };
-  // What an injected fault does to one call.
-  struct Decision {
-    Status before;  // not OK: fail instead of forwarding
-    Status after;   // not OK: forward, then fail
-  };
-  static constexpr size_t kOpCount = static_cast<size_t>(MetadataOp::kCheckHealth) + 1;
-
-  Decision TakeFault(MetadataOp op);
-
-  // Runs `call` (which forwards to inner_) under the fault for `op`.
-  template <typename Call>
-  auto Forward(MetadataOp op, Call call) -> decltype(call());
-
   MetadataStore& inner_;
-  mutable absl::Mutex mu_;
-  std::array<Fault, kOpCount> faults_ ABSL_GUARDED_BY(mu_);
-  std::array<int, kOpCount> injected_ ABSL_GUARDED_BY(mu_) = {};
-  Status fail_everything_ ABSL_GUARDED_BY(mu_);
+  FaultPlan<MetadataOp> plan_;
 };
 
 }  // namespace ocula
