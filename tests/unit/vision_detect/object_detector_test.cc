@@ -109,8 +109,11 @@ TEST_P(ObjectDetectorTest, BoxesAreInOriginalPixelsForAShrunkDecode) {
   Photo small = LoadPhoto("detect/dog.jpg", 200);
   ASSERT_LT(small.rgb.width, full.rgb.width);
   ASSERT_EQ(small.width, full.width);
-  const Detection* a = Best(Detect(full), "dog");
-  const Detection* b = Best(Detect(small), "dog");
+  // Best points into the vector: keep both alive while a and b are used.
+  const std::vector<Detection> full_found = Detect(full);
+  const std::vector<Detection> small_found = Detect(small);
+  const Detection* a = Best(full_found, "dog");
+  const Detection* b = Best(small_found, "dog");
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   const int tolerance = full.width / 20;
