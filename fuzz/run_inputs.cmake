@@ -1,9 +1,9 @@
-# Script mode: cmake -DFUZZER=<binary> -DDIRS=<dir;dir...> -P run_inputs.cmake
-# Runs the fuzz target once over every file in DIRS (libFuzzer runs each file
+# Script mode: cmake -DFUZZER=<binary> -DCORPUS=<dir> -DREGRESSIONS=<dir> -P run_inputs.cmake
+# Runs the fuzz target once over every file in CORPUS and REGRESSIONS (libFuzzer runs each file
 # given by name and exits; no mutation, nothing written). Fails when any input
 # crashes, leaks, hits undefined behaviour or times out.
 set(inputs "")
-foreach(dir IN LISTS DIRS)
+foreach(dir IN ITEMS "${CORPUS}" "${REGRESSIONS}")
   if(IS_DIRECTORY "${dir}")
     file(GLOB_RECURSE found LIST_DIRECTORIES false "${dir}/*")
     list(FILTER found EXCLUDE REGEX "/README[^/]*$")
@@ -12,7 +12,7 @@ foreach(dir IN LISTS DIRS)
 endforeach()
 list(LENGTH inputs count)
 if(count EQUAL 0)
-  message(FATAL_ERROR "no inputs under ${DIRS}")
+  message(FATAL_ERROR "no inputs under ${CORPUS}")
 endif()
 list(SORT inputs)
 execute_process(COMMAND "${FUZZER}" -timeout=30 -rss_limit_mb=2048 ${inputs}
