@@ -42,3 +42,11 @@ target_link_libraries(ocula_onnxruntime INTERFACE ${ORT_LIB})
 get_filename_component(ORT_LIB_DIR ${ORT_LIB} DIRECTORY)
 list(APPEND CMAKE_BUILD_RPATH ${ORT_LIB_DIR})
 list(APPEND CMAKE_INSTALL_RPATH ${ORT_LIB_DIR})
+
+# Scale-out backends (docs/deployment.md): libcurl and pugixml (XML answers)
+# for the S3 and Azure Blob stores, libpq for PostgreSQL, libnats (cnats) for
+# NATS JetStream.
+find_package(CURL REQUIRED)
+find_package(pugixml CONFIG REQUIRED)
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(NATS REQUIRED IMPORTED_TARGET libnats)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the browser end-to-end test (tests/e2e) needs: Debian's
-# Chromium, and playwright-core from tests/e2e/package-lock.json (npm ci).
-# No browser is downloaded: the test drives /usr/bin/chromium. Safe to run
-# again: apt is skipped when chromium is installed, npm ci when node_modules
-# is newer than package-lock.json.
+# Installs what the browser end-to-end test (tests/e2e) and the object-store
+# contract tests (tests/backends) need: Debian's Chromium, playwright-core from
+# tests/e2e/package-lock.json, and the S3 and Azure Blob test servers (s3rver,
+# aws4, Azurite) from tests/backends/package-lock.json (npm ci). No browser is
+# downloaded: the test drives /usr/bin/chromium. Safe to run again: apt is
+# skipped when chromium is installed, npm ci when node_modules is newer than
+# package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,17 +21,25 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need_apt[@]}"
 fi
 
+# npm ci in $1 unless its node_modules is current.
+npm_ci() {
+  if [ ! -f "$1/node_modules/.package-lock.json" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+    echo "deps-e2e: npm ci in $1"
+    (cd "$1" && npm ci --no-audit --no-fund)
+  fi
+}
 E2E=tests/e2e
-if [ ! -d "$E2E/node_modules/playwright-core" ] || [ "$E2E/package-lock.json" -nt "$E2E/node_modules/.package-lock.json" ]; then
-  echo "deps-e2e: npm ci in $E2E"
-  (cd "$E2E" && npm ci --no-audit --no-fund)
-fi
+npm_ci "$E2E"
+npm_ci tests/backends
 
 # Check the result, so a failure names what is missing.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=("/usr/bin/chromium (Debian package chromium)")
 command -v node >/dev/null || missing+=("node (Debian package nodejs)")
 [ -f "$E2E/node_modules/playwright-core/package.json" ] || missing+=("playwright-core in $E2E/node_modules (npm ci)")
+for m in s3rver aws4 azurite; do
+  [ -f "tests/backends/node_modules/$m/package.json" ] || missing+=("$m in tests/backends/node_modules (npm ci)")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps-e2e: still missing: ${missing[*]}" >&2
   exit 1
