@@ -1,6 +1,8 @@
 #include "app/backends.h"
 
+#include "blob/blob_store_azure.h"
 #include "blob/blob_store_fs.h"
+#include "blob/blob_store_s3.h"
 #include "events/event_bus_sqlite.h"
 #include "metadata/metadata_store_sqlite.h"
 
@@ -20,6 +22,15 @@ StatusOr<std::unique_ptr<BlobStore>> MakeBlobStore(const std::string& uri,
     r->Register("file", [](const Uri& u, const BackendContext&) {
       return MakeFsBlobStore(LocalPath(u));
     });
+    r->Register("s3", [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<BlobStore>> {
+      OCULA_ASSIGN_OR_RETURN(S3Config config, S3ConfigFromUri(u));
+      return OpenS3BlobStore(config);
+    });
+    r->Register("azblob",
+                [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<BlobStore>> {
+                  OCULA_ASSIGN_OR_RETURN(AzureConfig config, AzureConfigFromUri(u));
+                  return OpenAzureBlobStore(config);
+                });
     return r;
   }();
   return registry->Create(uri, ctx);

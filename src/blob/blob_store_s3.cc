@@ -286,11 +286,6 @@ StatusOr<std::vector<BlobInfo>> S3BlobStore::List(std::string_view prefix,
 
 }  // namespace
 
-std::string RealEnv(const std::string& name) {
-  const char* value = std::getenv(name.c_str());
-  return value == nullptr ? "" : value;
-}
-
 StatusOr<S3Config> S3ConfigFromUri(const Uri& uri, const EnvLookup& env) {
   S3Config config;
   config.bucket = uri.authority;

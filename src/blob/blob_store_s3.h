@@ -26,11 +26,11 @@
 // Thread-safety: safe for concurrent use.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 
 #include "blob/blob_store.h"
+#include "blob/object_store_http.h"  // EnvLookup
 #include "blob/sigv4.h"
 #include "core/uri.h"
 
@@ -46,10 +46,6 @@ struct S3Config {
   std::string ca_file;
   AwsCredentials credentials;
 };
-
-// Environment lookup, replaceable in tests; returns "" for unset.
-using EnvLookup = std::function<std::string(const std::string& name)>;
-std::string RealEnv(const std::string& name);
 
 // InvalidArgument naming the problem (no bucket, bad endpoint, part size
 // below 5 MiB, no credentials found and where they were looked for).

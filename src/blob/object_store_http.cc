@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <thread>
@@ -50,6 +51,11 @@ class RangedBlobReader : public BlobReader {
 };
 
 }  // namespace
+
+std::string RealEnv(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  return value == nullptr ? "" : value;
+}
 
 StatusOr<HttpReply> SendWithRetry(HttpTransport& transport,
                                   const std::function<HttpCall()>& make_call, int attempts) {

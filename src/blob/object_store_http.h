@@ -14,6 +14,10 @@
 
 namespace ocula {
 
+// Environment lookup for credentials, replaceable in tests; "" when unset.
+using EnvLookup = std::function<std::string(const std::string& name)>;
+std::string RealEnv(const std::string& name);
+
 // Sends make_call() up to `attempts` times while the result is transient (no
 // reply, 408, 429, 500, 502, 503, 504), waiting 100 ms, 400 ms, ... between
 // tries. make_call is called for every try, so each one is freshly signed.

@@ -112,7 +112,9 @@ std::vector<Setting> MakeSettings() {
            "binary (for front-end development); empty = built-in.",
            &C::web_dir),
       Text("storage.blob", "OCULA_BLOB",
-           "Blob store URI (file://DIR). Default: file://DATA_DIR/blobs.", &C::blob_uri),
+           "Blob store URI: file://DIR, s3://BUCKET[/PREFIX]?endpoint=..., or "
+           "azblob://ACCOUNT/CONTAINER[/PREFIX]?endpoint=... (docs/deployment.md). "
+           "Default: file://DATA_DIR/blobs.", &C::blob_uri),
       Text("storage.metadata", "OCULA_METADATA",
            "Metadata store URI (sqlite://FILE). Default: sqlite://DATA_DIR/ocula.db.",
            &C::metadata_uri),

@@ -56,7 +56,7 @@ AzuriteServer::AzuriteServer() : port_(FreePort()), dir_(MakeTempDir("ocula-azur
                   "--blobPort", std::to_string(port_), "--location", dir_, "--skipApiVersionCheck",
                   "--disableProductStyleUrl", "--disableTelemetry"},
                  {}, dir_ + ".log");
-  RequireStarted(process_.WaitForLog("listening", kStartTimeoutMs), process_, "Azurite");
+  RequireStarted(process_.WaitForLog("successfully listens", kStartTimeoutMs), process_, "Azurite");
 }
 
 AzuriteServer::~AzuriteServer() {
