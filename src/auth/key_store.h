@@ -4,7 +4,8 @@
 // time (authenticator.h).
 //
 // Implementations: key_store_sqlite (the embedded default, in the metadata
-// SQLite file). Every implementation passes tests/unit/auth/key_store_test.cc.
+// SQLite file); key_store_postgres (in the PostgreSQL metadata database).
+// Every implementation passes tests/unit/auth/key_store_contract.h.
 //
 // Thread-safety: implementations are safe for concurrent use.
 #pragma once

@@ -3,9 +3,9 @@
 // atomic step.
 //
 // Implementations: metadata_store_sqlite (embedded default, WAL, schema
-// migrations); metadata_store_faulty (a decorator that injects errors for
-// fault tests). Every implementation passes
-// tests/unit/storage/metadata_store_sqlite_test.cc.
+// migrations); metadata_store_postgres (PostgreSQL, for several processes);
+// metadata_store_faulty (a decorator that injects errors for fault tests).
+// Every implementation passes tests/unit/storage/metadata_store_contract.h.
 //
 // Thread-safety: implementations are safe for concurrent use.
 #pragma once

@@ -1,0 +1,31 @@
+// Versioned schema migrations on PostgreSQL, and the metadata store's steps.
+// Future versions append steps; released steps never change.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "core/status.h"
+#include "metadata/pg_conn.h"
+
+namespace ocula::pg {
+
+// Brings the schema (in the connection's search_path) up to date: `steps[i]`
+// is schema version i+1, recorded in table `migrations_table` (created when
+// missing). Everything runs in one transaction holding a database-wide
+// advisory lock, so that processes starting at once apply each step exactly
+// once, and a failure leaves the old version. `migrations_table` is a trusted
+// identifier, not user input. Returns the number of steps applied now.
+// FailedPrecondition when the database is at a version newer than `steps`.
+StatusOr<int> ApplyMigrations(Pool& pool, std::string_view migrations_table,
+                              std::span<const std::string_view> steps, int64_t now_ms);
+
+}  // namespace ocula::pg
+
+namespace ocula {
+
+// The metadata store's schema steps, recorded in table "schema_migrations".
+inline constexpr std::string_view kPostgresMetadataMigrationsTable = "schema_migrations";
+std::span<const std::string_view> PostgresMetadataMigrations();
+
+}  // namespace ocula
