@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "blob/http_transport.h"
+#include "blob/object_store_http.h"
 #include "blob/sigv4.h"  // AwsUriEncode: the same unreserved set
 
 namespace ocula {
@@ -278,7 +279,7 @@ std::string AzureStringToSign(const std::string& method, const std::string& acco
 
 StatusOr<AzureConfig> AzureConfigFromUri(const Uri& uri, const EnvLookup& env) {
   AzureConfig config;
-  config.account = uri.authority.empty() ? env("AZURE_STORAGE_ACCOUNT") : uri.authority;
+  config.account = uri.authority.empty() ? EnvValue(env, "AZURE_STORAGE_ACCOUNT") : uri.authority;
   std::string_view path = uri.path;
   while (path.starts_with('/')) path.remove_prefix(1);
   size_t slash = path.find('/');
@@ -316,8 +317,8 @@ StatusOr<AzureConfig> AzureConfigFromUri(const Uri& uri, const EnvLookup& env) {
         absl::StrCat("azblob:// block_size must be a byte count from 1 to ", kMaxBlockSize));
   }
   config.ca_file = param("ca_file");
-  config.shared_key = env("AZURE_STORAGE_KEY");
-  config.sas_token = env("AZURE_STORAGE_SAS_TOKEN");
+  config.shared_key = EnvValue(env, "AZURE_STORAGE_KEY");
+  config.sas_token = EnvValue(env, "AZURE_STORAGE_SAS_TOKEN");
   while (config.sas_token.starts_with('?')) config.sas_token.erase(0, 1);
   std::string decoded;
   if (!config.shared_key.empty() && !absl::Base64Unescape(config.shared_key, &decoded)) {

@@ -9,8 +9,10 @@
 //               (default 8 MiB, 1 to 4000 MiB)
 // Credentials, never in the URI or logs: AZURE_STORAGE_KEY (Shared Key: each
 // request signed with HMAC-SHA256 of the account key) or
-// AZURE_STORAGE_SAS_TOKEN (a shared access signature with read, write,
-// delete and list rights on the container).
+// AZURE_STORAGE_SAS_TOKEN (an account SAS for the blob service, resource
+// types container and object: CheckHealth reads the container's properties,
+// which a container-scoped SAS cannot; permissions rwdl for api processes, rl
+// for workers).
 //
 // Semantics against the BlobStore contract: Put Blob (and Put Block List for
 // large blobs) is atomic and durable on success; uncommitted blocks are
@@ -29,7 +31,8 @@
 #include <vector>
 
 #include "blob/blob_store.h"
-#include "blob/object_store_http.h"  // EnvLookup
+#include "blob/http_transport.h"
+#include "core/env.h"
 #include "core/uri.h"
 
 namespace ocula {
@@ -45,7 +48,7 @@ struct AzureConfig {
   std::string sas_token;   // "sv=...&sig=..." without '?'
 };
 
-StatusOr<AzureConfig> AzureConfigFromUri(const Uri& uri, const EnvLookup& env = RealEnv);
+StatusOr<AzureConfig> AzureConfigFromUri(const Uri& uri, const EnvLookup& env = ProcessEnv());
 
 StatusOr<std::unique_ptr<BlobStore>> OpenAzureBlobStore(const AzureConfig& config);
 

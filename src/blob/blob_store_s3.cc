@@ -2,7 +2,6 @@
 
 #include <pugixml.hpp>
 
-#include <cstdlib>
 #include <ctime>
 #include <fstream>
 
@@ -54,12 +53,12 @@ AwsCredentials CredentialsFromFile(const std::string& path, const std::string& p
 }
 
 StatusOr<AwsCredentials> FindCredentials(const EnvLookup& env) {
-  AwsCredentials creds{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-                       env("AWS_SESSION_TOKEN")};
+  AwsCredentials creds{EnvValue(env, "AWS_ACCESS_KEY_ID"), EnvValue(env, "AWS_SECRET_ACCESS_KEY"),
+                       EnvValue(env, "AWS_SESSION_TOKEN")};
   if (!creds.access_key_id.empty() && !creds.secret_access_key.empty()) return creds;
-  std::string file = env("AWS_SHARED_CREDENTIALS_FILE");
-  if (file.empty() && !env("HOME").empty()) file = env("HOME") + "/.aws/credentials";
-  std::string profile = env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE");
+  std::string file = EnvValue(env, "AWS_SHARED_CREDENTIALS_FILE");
+  if (file.empty() && !EnvValue(env, "HOME").empty()) file = EnvValue(env, "HOME") + "/.aws/credentials";
+  std::string profile = EnvValue(env, "AWS_PROFILE").empty() ? "default" : EnvValue(env, "AWS_PROFILE");
   if (!file.empty()) {
     creds = CredentialsFromFile(file, profile);
     if (!creds.access_key_id.empty() && !creds.secret_access_key.empty()) return creds;
@@ -310,8 +309,8 @@ StatusOr<S3Config> S3ConfigFromUri(const Uri& uri, const EnvLookup& env) {
     return it == uri.query.end() ? std::string() : it->second;
   };
   config.region = param("region");
-  if (config.region.empty()) config.region = env("AWS_REGION");
-  if (config.region.empty()) config.region = env("AWS_DEFAULT_REGION");
+  if (config.region.empty()) config.region = EnvValue(env, "AWS_REGION");
+  if (config.region.empty()) config.region = EnvValue(env, "AWS_DEFAULT_REGION");
   if (config.region.empty()) config.region = "us-east-1";
   config.endpoint = param("endpoint");
   bool custom_endpoint = !config.endpoint.empty();

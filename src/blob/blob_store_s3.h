@@ -3,9 +3,10 @@
 //
 // URI: s3://BUCKET[/PREFIX]?endpoint=URL&region=R&addressing=path|virtual
 //   endpoint    default https://s3.REGION.amazonaws.com
-//   region      default $AWS_REGION, else us-east-1
-//   addressing  virtual (BUCKET.host/key, the default) or path (host/BUCKET/key,
-//               what most self-hosted servers want)
+//   region      default $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1
+//   addressing  virtual (BUCKET.host/key) or path (host/BUCKET/key); default
+//               virtual without an endpoint (AWS), path with one (what most
+//               self-hosted servers want)
 //   part_size   multipart part size in bytes (default 8 MiB, at least 5 MiB);
 //               blobs larger than one part are uploaded in parts
 //   ca_file     CA certificates for an endpoint with a private CA
@@ -30,8 +31,8 @@
 #include <string>
 
 #include "blob/blob_store.h"
-#include "blob/object_store_http.h"  // EnvLookup
 #include "blob/sigv4.h"
+#include "core/env.h"
 #include "core/uri.h"
 
 namespace ocula {
@@ -49,7 +50,7 @@ struct S3Config {
 
 // InvalidArgument naming the problem (no bucket, bad endpoint, part size
 // below 5 MiB, no credentials found and where they were looked for).
-StatusOr<S3Config> S3ConfigFromUri(const Uri& uri, const EnvLookup& env = RealEnv);
+StatusOr<S3Config> S3ConfigFromUri(const Uri& uri, const EnvLookup& env = ProcessEnv());
 
 StatusOr<std::unique_ptr<BlobStore>> OpenS3BlobStore(const S3Config& config);
 

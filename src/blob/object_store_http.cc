@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <thread>
@@ -51,11 +50,6 @@ class RangedBlobReader : public BlobReader {
 };
 
 }  // namespace
-
-std::string RealEnv(const std::string& name) {
-  const char* value = std::getenv(name.c_str());
-  return value == nullptr ? "" : value;
-}
 
 StatusOr<HttpReply> SendWithRetry(HttpTransport& transport,
                                   const std::function<HttpCall()>& make_call, int attempts) {

@@ -10,13 +10,10 @@
 
 #include "blob/blob_store.h"
 #include "blob/http_transport.h"
+#include "core/env.h"
 #include "core/status.h"
 
 namespace ocula {
-
-// Environment lookup for credentials, replaceable in tests; "" when unset.
-using EnvLookup = std::function<std::string(const std::string& name)>;
-std::string RealEnv(const std::string& name);
 
 // Sends make_call() up to `attempts` times while the result is transient (no
 // reply, 408, 429, 500, 502, 503, 504), waiting 100 ms, 400 ms, ... between

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/env.h"
 #include "core/status.h"
 
 namespace ocula {
@@ -37,6 +38,10 @@ struct Config {
   std::string blob_uri;
   std::string metadata_uri;
   std::string events_uri;
+  // Images dropped into the blob store under this prefix are analysed too
+  // (the reconciler, in api processes); "" turns it off.
+  std::string reconcile_prefix = "incoming/";
+  int reconcile_interval_s = 30;
 
   // [limits]
   uint64_t max_upload_bytes = 20ull << 20;
@@ -89,8 +94,6 @@ struct Setting {
 // Every setting, in documentation order.
 const std::vector<Setting>& Settings();
 
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
-EnvLookup ProcessEnv();
 
 // Loads the configuration. `file` may be empty (no file). `flags` maps setting
 // keys to values given on the command line. Errors (InvalidArgument) name the
@@ -100,7 +103,8 @@ EnvLookup ProcessEnv();
 StatusOr<Config> LoadConfig(const std::string& file, const EnvLookup& env,
                             const std::map<std::string, std::string>& flags);
 
-// Applies the embedded defaults for empty backend URIs.
-void FillDefaultBackends(Config& config);
+// Applies the embedded defaults for empty backend URIs. InvalidArgument when
+// the event bus is left empty beside a metadata store that cannot hold it.
+Status FillDefaultBackends(Config& config);
 
 }  // namespace ocula

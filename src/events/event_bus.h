@@ -5,9 +5,10 @@
 // without an ack goes to the dead-letter list with its last error.
 //
 // Implementations: event_bus_sqlite (embedded durable queue inside the SQLite
-// database); event_bus_faulty (a decorator that injects errors, "the queue is
-// down", for fault tests). Every implementation passes
-// tests/unit/storage/event_bus_sqlite_test.cc.
+// database); event_bus_nats (NATS JetStream, for several processes);
+// event_bus_faulty (a decorator that injects errors, "the queue is down", for
+// fault tests). Every implementation passes
+// tests/unit/storage/event_bus_contract.h.
 //
 // Thread-safety: implementations are safe for concurrent use.
 #pragma once

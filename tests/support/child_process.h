@@ -1,6 +1,8 @@
 // A server or tool run as a child process by a test (nats-server, PostgreSQL,
 // an S3 or Azure Blob emulator): started with extra environment variables,
-// its stdout and stderr in a log file, stopped (or killed) at the end.
+// its stdout and stderr in a log file, stopped (or killed) at the end, and
+// killed with the test if the test dies (PR_SET_PDEATHSIG: the thread that
+// started it must outlive it).
 #pragma once
 
 #include <sys/types.h>

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <ostream>
 #include <memory>
 #include <random>
 #include <string>
@@ -27,6 +28,9 @@ struct BlobStoreBackend {
   std::string name;
   std::function<std::unique_ptr<BlobStore>()> open;
 };
+
+// Test names and failure messages show the backend's name.
+inline void PrintTo(const BlobStoreBackend& backend, std::ostream* os) { *os << backend.name; }
 
 inline std::string BlobStoreBackendName(const ::testing::TestParamInfo<BlobStoreBackend>& info) {
   return info.param.name;
