@@ -3,8 +3,12 @@
 #include "blob/blob_store_azure.h"
 #include "blob/blob_store_fs.h"
 #include "blob/blob_store_s3.h"
+#include "events/event_bus_nats.h"
 #include "events/event_bus_sqlite.h"
+#include "auth/key_store_postgres.h"
+#include "metadata/metadata_store_postgres.h"
 #include "metadata/metadata_store_sqlite.h"
+#include "metadata/pg_config.h"
 
 namespace ocula {
 namespace {
@@ -43,6 +47,13 @@ StatusOr<std::unique_ptr<MetadataStore>> MakeMetadataStore(const std::string& ur
     r->Register("sqlite", [](const Uri& u, const BackendContext& c) {
       return OpenSqliteMetadataStore(LocalPath(u), *c.clock);
     });
+    for (const char* scheme : {"postgresql", "postgres"}) {
+      r->Register(scheme, [](const Uri& u, const BackendContext& c)
+                              -> StatusOr<std::unique_ptr<MetadataStore>> {
+        OCULA_ASSIGN_OR_RETURN(PostgresConfig config, PostgresConfigFromUri(u.text));
+        return OpenPostgresMetadataStore(config, *c.clock);
+      });
+    }
     return r;
   }();
   return registry->Create(uri, ctx);
@@ -54,6 +65,13 @@ StatusOr<std::unique_ptr<KeyStore>> MakeKeyStore(const std::string& uri,
     auto* r = new BackendRegistry<KeyStore, BackendContext>("key store");
     r->Register("sqlite",
                 [](const Uri& u, const BackendContext&) { return OpenSqliteKeyStore(LocalPath(u)); });
+    for (const char* scheme : {"postgresql", "postgres"}) {
+      r->Register(scheme,
+                  [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<KeyStore>> {
+                    OCULA_ASSIGN_OR_RETURN(PostgresConfig config, PostgresConfigFromUri(u.text));
+                    return OpenPostgresKeyStore(config);
+                  });
+    }
     return r;
   }();
   return registry->Create(uri, ctx);
@@ -66,6 +84,11 @@ StatusOr<std::unique_ptr<EventBus>> MakeEventBus(const std::string& uri,
     r->Register("sqlite", [](const Uri& u, const BackendContext& c) {
       return OpenSqliteEventBus(LocalPath(u), c.bus_options, *c.clock);
     });
+    r->Register("nats",
+                [](const Uri& u, const BackendContext& c) -> StatusOr<std::unique_ptr<EventBus>> {
+                  OCULA_ASSIGN_OR_RETURN(NatsBusConfig config, NatsBusConfigFromUri(u));
+                  return OpenNatsEventBus(config, c.bus_options);
+                });
     return r;
   }();
   return registry->Create(uri, ctx);

@@ -20,6 +20,7 @@
 #include "events/event_bus_publish_only.h"
 #include "events/blob_created.h"
 #include "events/outbox_relay.h"
+#include "pipeline/reconciler.h"
 #include "pipeline/worker_pool.h"
 #include "vision/model_runner.h"
 
@@ -150,6 +151,13 @@ std::function<std::vector<HealthCheck>()> Readiness(BlobStore& blobs, MetadataSt
   };
 }
 
+ReconcilerOptions ReconcilerOptionsFrom(const Config& c) {
+  ReconcilerOptions options;
+  options.prefix = c.reconcile_prefix;
+  options.interval = std::chrono::seconds(c.reconcile_interval_s);
+  return options;
+}
+
 const char* RoleName(Role role) {
   return role == Role::kAll ? "all" : role == Role::kApi ? "api" : "worker";
 }
@@ -233,6 +241,7 @@ int Serve(const Config& config, Role role) {
   ApiDeps deps{ingest, **metadata, **blobs, metrics,
                Readiness(**blobs, **metadata, **bus, workers, role != Role::kApi)};
   ChangeFeed feed(**metadata);
+  Reconciler reconciler(**blobs, ingest, Clock::Real(), ReconcilerOptionsFrom(config));
   Router router;
   AddOpsRoutes(router, deps);
   if (role != Role::kWorker) {
@@ -248,6 +257,7 @@ int Serve(const Config& config, Role role) {
   if (role != Role::kWorker) {
     relay.Start();
     feed.Start();
+    if (!config.reconcile_prefix.empty()) reconciler.Start();
   }
   workers.Start();
   if (Status s = server.Start(); !s.ok()) {
@@ -266,6 +276,7 @@ int Serve(const Config& config, Role role) {
   feed.Stop();     // event streams end first: they hold connections of the server
   server.Stop();   // no new uploads; requests in progress finish
   workers.Stop();  // images in hand finish; others go back to the queue
+  reconciler.Stop();
   relay.Stop();
   spdlog::info("shutdown complete");
   return 0;

@@ -116,12 +116,21 @@ std::vector<Setting> MakeSettings() {
            "azblob://ACCOUNT/CONTAINER[/PREFIX]?endpoint=... (docs/deployment.md). "
            "Default: file://DATA_DIR/blobs.", &C::blob_uri),
       Text("storage.metadata", "OCULA_METADATA",
-           "Metadata store URI (sqlite://FILE). Default: sqlite://DATA_DIR/ocula.db.",
+           "Metadata store URI: sqlite://FILE or postgresql://USER@HOST:PORT/DB "
+           "(docs/deployment.md). Default: sqlite://DATA_DIR/ocula.db.",
            &C::metadata_uri),
       Text("storage.events", "OCULA_EVENTS",
-           "Event bus URI (sqlite://FILE, the embedded durable queue). "
-           "Default: the metadata database.",
+           "Event bus URI: sqlite://FILE (the embedded durable queue) or nats://HOST:PORT "
+           "(NATS JetStream; docs/deployment.md). Default: the metadata database when it is "
+           "SQLite.",
            &C::events_uri),
+      Text("storage.reconcile_prefix", "OCULA_RECONCILE_PREFIX",
+           "Blobs put into the blob store under this key prefix without the API (e.g. with "
+           "the bucket's own tools) are found and analysed by api processes; empty = off.",
+           &C::reconcile_prefix),
+      Number("storage.reconcile_interval_s", "OCULA_RECONCILE_INTERVAL_S",
+             "Seconds between two scans of the reconcile prefix.", &C::reconcile_interval_s, 1,
+             86400),
       Number("limits.max_upload_bytes", "OCULA_MAX_UPLOAD_BYTES",
              "Largest accepted image, in bytes (413 above).", &C::max_upload_bytes,
              uint64_t{1}, uint64_t{1} << 34),
@@ -285,19 +294,21 @@ const std::vector<Setting>& Settings() {
   return settings;
 }
 
-EnvLookup ProcessEnv() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-}
-
-void FillDefaultBackends(Config& config) {
+// The queue lives in the metadata database only when that is SQLite.
+Status FillDefaultBackends(Config& config) {
   std::string dir = AbsolutePath(config.data_dir);
   if (config.blob_uri.empty()) config.blob_uri = "file://" + dir + "/blobs";
   if (config.metadata_uri.empty()) config.metadata_uri = "sqlite://" + dir + "/ocula.db";
-  if (config.events_uri.empty()) config.events_uri = config.metadata_uri;
+  if (config.events_uri.empty()) {
+    if (!config.metadata_uri.starts_with("sqlite://")) {
+      return absl::InvalidArgumentError(
+          "storage.events is not set: the embedded queue lives in a sqlite:// metadata "
+          "database; with another metadata store give the queue its own URI, e.g. "
+          "nats://HOST:4222 (--events, OCULA_EVENTS; docs/deployment.md)");
+    }
+    config.events_uri = config.metadata_uri;
+  }
+  return absl::OkStatus();
 }
 
 StatusOr<Config> LoadConfig(const std::string& file, const EnvLookup& env,
@@ -335,7 +346,7 @@ StatusOr<Config> LoadConfig(const std::string& file, const EnvLookup& env,
     return absl::InvalidArgumentError("vision.model_dir must not be empty");
   }
   config.model_dir = AbsolutePath(config.model_dir);
-  FillDefaultBackends(config);
+  OCULA_RETURN_IF_ERROR(FillDefaultBackends(config));
   return config;
 }
 

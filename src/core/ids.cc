@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "core/sha256.h"
+
 namespace ocula {
 namespace {
 constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -10,22 +12,32 @@ uint64_t RandomU64() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng();
 }
-}  // namespace
 
-std::string NewId(int64_t now_ms) {
+
+// 48 bits of time, then 80 bits from hi and lo, in Crockford base32.
+std::string EncodeId(int64_t now_ms, uint64_t hi, uint64_t lo) {
   std::string id(26, '0');
   uint64_t t = static_cast<uint64_t>(now_ms) & ((1ULL << 48) - 1);
   for (int i = 9; i >= 0; --i) {  // 10 chars = 50 bits of time
     id[i] = kCrockford[t & 31];
     t >>= 5;
   }
-  uint64_t hi = RandomU64(), lo = RandomU64();
   for (int i = 10; i < 26; ++i) {  // 16 chars = 80 bits of randomness
     uint64_t& src = i < 18 ? hi : lo;
     id[i] = kCrockford[src & 31];
     src >>= 5;
   }
   return id;
+}
+
+}  // namespace
+
+std::string NewId(int64_t now_ms) { return EncodeId(now_ms, RandomU64(), RandomU64()); }
+
+std::string IdFromSeed(int64_t time_ms, std::string_view seed) {
+  std::string digest = Sha256Hex(seed);
+  return EncodeId(time_ms, std::stoull(digest.substr(0, 16), nullptr, 16),
+                  std::stoull(digest.substr(16, 16), nullptr, 16));
 }
 
 bool IsValidId(std::string_view id) {

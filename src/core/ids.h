@@ -12,6 +12,12 @@ namespace ocula {
 // is what newest-first listing and cursors rely on. Safe for concurrent use.
 std::string NewId(int64_t now_ms);
 
+// The same shape as NewId, with the 80 bits taken from SHA-256(seed) instead
+// of chance: every process that sees the same (time, seed) makes the same id.
+// The reconciler names images of blobs found in the store this way, so two
+// reconcilers finding one blob create one document.
+std::string IdFromSeed(int64_t time_ms, std::string_view seed);
+
 // True when `id` has the shape NewId produces (guards path parameters).
 bool IsValidId(std::string_view id);
 

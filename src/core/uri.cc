@@ -59,6 +59,7 @@ StatusOr<Uri> ParseUri(std::string_view text) {
         absl::StrCat("'", AbslView(text), "' is not a URI of the form scheme://..."));
   }
   Uri uri;
+  uri.text = std::string(text);
   uri.scheme = std::string(text.substr(0, sep));
   std::transform(uri.scheme.begin(), uri.scheme.end(), uri.scheme.begin(),
                  [](unsigned char c) { return std::tolower(c); });
@@ -77,6 +78,10 @@ StatusOr<Uri> ParseUri(std::string_view text) {
   return uri;
 }
 
-std::string Uri::Redacted() const { return absl::StrCat(scheme, "://", authority, path); }
+std::string Uri::Redacted() const {
+  std::string_view host = authority;
+  if (size_t at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
+  return absl::StrCat(scheme, "://", AbslView(host), path);
+}
 
 }  // namespace ocula

@@ -15,8 +15,10 @@ struct Uri {
   std::string authority;  // host[:port] or bucket; may be empty
   std::string path;       // percent-decoded, e.g. "/var/lib/ocula/blobs"
   std::map<std::string, std::string> query;  // percent-decoded parameters
+  std::string text;  // as given (for backends that parse it themselves); never log it
 
-  // The URI without its query string, for logs (queries may hold secrets).
+  // The URI without user:password@ and without its query string, for logs
+  // (both may hold secrets).
   std::string Redacted() const;
 };
 

@@ -35,6 +35,21 @@ StatusOr<ImageHeader> Ingest::Check(std::string_view bytes,
   return ProbeImage(bytes, limits_);
 }
 
+// The BlobCreated event of a new image, for its outbox.
+OutboxEvent Ingest::CreatedEvent(const ImageRecord& image, const std::string& request_id) const {
+  int64_t now = image.created_ms;
+  BlobCreated event;
+  event.event_id = NewId(now);
+  event.image_id = image.id;
+  event.blob_key = image.blob_key;
+  event.content_type = image.content_type;
+  event.sha256 = image.sha256;
+  event.request_id = request_id;
+  event.size = image.size;
+  event.time_ms = now;
+  return OutboxEvent{event.event_id, kBlobCreatedTopic, MakeBlobCreatedPayload(event), now};
+}
+
 StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
   OCULA_ASSIGN_OR_RETURN(ImageHeader header,
                          Check(request.bytes, request.declared_content_type));
@@ -53,18 +68,7 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
 
   OCULA_RETURN_IF_ERROR(blobs_.Put(image.blob_key, request.bytes));
 
-  BlobCreated event;
-  event.event_id = NewId(now);
-  event.image_id = image.id;
-  event.blob_key = image.blob_key;
-  event.content_type = image.content_type;
-  event.sha256 = image.sha256;
-  event.request_id = request.request_id;
-  event.size = image.size;
-  event.time_ms = now;
-  OutboxEvent outbox{event.event_id, kBlobCreatedTopic, MakeBlobCreatedPayload(event), now};
-
-  auto created = metadata_.CreateImage(image, outbox);
+  auto created = metadata_.CreateImage(image, CreatedEvent(image, request.request_id));
   // An error may hide a commit whose reply was lost: keep the blob unless the
   // store says the document does not exist (an orphan blob is harmless; a
   // document without its blob is an acknowledged upload lost on retry).
@@ -72,8 +76,8 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
       created.ok() ? !created->created
                    : metadata_.GetImage(image.id).status().code() == StatusCode::kNotFound;
   if (unreferenced) {
-    // No document refers to the blob just written: remove it (best effort; the
-    // reconciler cleans what a crash leaves behind).
+    // No document refers to the blob just written: remove it (best effort; a
+    // crash here leaves an orphan blob, harmless but not cleaned up).
     if (Status s = blobs_.Delete(image.blob_key); !s.ok()) {
       spdlog::warn("req={} could not remove orphan blob {}: {}", request.request_id,
                    image.blob_key, s.ToString());
@@ -81,6 +85,37 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
     return created;
   }
   if (on_created_) on_created_();  // also after an unconfirmed commit: its event may wait
+  return created;
+}
+
+std::string Ingest::AdoptedId(const BlobInfo& blob) { return IdFromSeed(blob.modified_ms, blob.key); }
+
+StatusOr<CreateResult> Ingest::Adopt(const BlobInfo& blob) {
+  const std::string id = AdoptedId(blob);
+  auto existing = metadata_.GetImage(id);
+  if (existing.ok()) return CreateResult{*std::move(existing), false};
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+
+  if (blob.size > limits_.max_bytes) {
+    return PayloadTooLargeError("the blob is larger than limits.max_upload_bytes");
+  }
+  OCULA_ASSIGN_OR_RETURN(std::string bytes, blobs_.Get(blob.key));
+  OCULA_ASSIGN_OR_RETURN(ImageHeader header, Check(bytes, ""));
+  int64_t now = clock_.NowMs();
+  ImageRecord image;
+  image.id = id;
+  image.content_type = header.mime_type;
+  image.size = bytes.size();
+  image.sha256 = Sha256Hex(bytes);
+  image.blob_key = blob.key;
+  image.filename = blob.key.substr(blob.key.rfind('/') + 1);
+  image.created_ms = image.updated_ms = now;
+  auto created = metadata_.CreateImage(image, CreatedEvent(image, "reconciler"));
+  if (created.status().code() == StatusCode::kAlreadyExists) {  // another reconciler won
+    OCULA_ASSIGN_OR_RETURN(ImageRecord winner, metadata_.GetImage(id));
+    return CreateResult{std::move(winner), false};
+  }
+  if (created.ok() && created->created && on_created_) on_created_();
   return created;
 }
 

@@ -42,6 +42,18 @@ class Ingest {
   // With an idempotency key seen before, returns the earlier image unchanged.
   StatusOr<CreateResult> Upload(const UploadRequest& request);
 
+  // Registers a blob that was put into the store without the API (found by
+  // the reconciler): reads and checks it like an upload, then creates its
+  // document and BlobCreated event, the document referring to the blob where
+  // it is. The image id is IdFromSeed(blob.modified_ms, blob.key), so a blob
+  // found twice (or by two reconcilers) gets one document: created=false then.
+  // A blob that is not an acceptable image is left alone and its check error
+  // returned.
+  StatusOr<CreateResult> Adopt(const BlobInfo& blob);
+
+  // The id Adopt gives a found blob.
+  static std::string AdoptedId(const BlobInfo& blob);
+
   // Removes the document (first, so readers stop seeing it) and then the blob.
   // NotFound when there is no such image.
   Status Delete(const std::string& id);
@@ -53,6 +65,8 @@ class Ingest {
   static std::string BlobKeyFor(const std::string& id);
 
  private:
+  OutboxEvent CreatedEvent(const ImageRecord& image, const std::string& request_id) const;
+
   BlobStore& blobs_;
   MetadataStore& metadata_;
   const ImageLimits limits_;

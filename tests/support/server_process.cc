@@ -31,8 +31,9 @@ std::string MakeTempDir(const std::string& prefix) {
   return made ? std::string(made) : std::string();
 }
 
-ServerProcess::ServerProcess(std::string data_dir, std::map<std::string, std::string> env)
-    : data_dir_(std::move(data_dir)), env_(std::move(env)) {
+ServerProcess::ServerProcess(std::string data_dir, std::map<std::string, std::string> env,
+                             std::vector<std::string> args)
+    : data_dir_(std::move(data_dir)), env_(std::move(env)), args_(std::move(args)) {
   port_ = FreePort();
   log_path_ = data_dir_ + ".log";
 }
@@ -57,7 +58,10 @@ bool ServerProcess::Start(int timeout_ms) {
       dup2(fileno(log), STDERR_FILENO);
     }
     std::string bin = Binary();
-    execl(bin.c_str(), bin.c_str(), "serve", static_cast<char*>(nullptr));
+    std::vector<char*> argv = {bin.data(), const_cast<char*>("serve")};
+    for (std::string& arg : args_) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
     _exit(127);
   }
   auto start = Clock::now();

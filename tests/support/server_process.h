@@ -14,7 +14,9 @@ class ServerProcess {
  public:
   // `env` adds OCULA_* settings; the data dir, listen address, model dir and
   // admin key (kTestAdminKey, http_client.h) are set unless `env` overrides them.
-  explicit ServerProcess(std::string data_dir, std::map<std::string, std::string> env = {});
+  // `args` follow `ocula serve` (e.g. {"--role", "worker"}).
+  explicit ServerProcess(std::string data_dir, std::map<std::string, std::string> env = {},
+                         std::vector<std::string> args = {});
   ~ServerProcess();  // SIGKILLs the server if still running
 
   // Starts the server and waits until /healthz answers (false on timeout;
@@ -37,6 +39,7 @@ class ServerProcess {
  private:
   std::string data_dir_;
   std::map<std::string, std::string> env_;
+  std::vector<std::string> args_;
   int port_ = 0;
   pid_t pid_ = -1;
   std::string log_path_;

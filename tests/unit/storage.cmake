@@ -8,7 +8,7 @@ ocula_test(storage_test SOURCES
   storage/metadata_store_faulty_test.cc
   storage/metadata_store_sqlite_test.cc
   storage/outbox_relay_test.cc
-  storage/object_store_config_test.cc
+  storage/backend_config_test.cc
   storage/sigv4_test.cc
   LIBS ocula_blob ocula_metadata ocula_events nlohmann_json::nlohmann_json)
 # Shared test helpers: "storage/temp_dir.h".

@@ -35,6 +35,16 @@ TEST(ConfigTest, DefaultsAreEmbedded) {
   EXPECT_EQ(c->events_uri, c->metadata_uri);
 }
 
+TEST(ConfigTest, AnotherMetadataStoreNeedsItsOwnQueue) {
+  auto c = LoadConfig("", Env({{"OCULA_METADATA", "postgresql://ocula@db/ocula"}}), {});
+  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("storage.events"), absl::string_view::npos);
+  auto both = LoadConfig("", Env({{"OCULA_METADATA", "postgresql://ocula@db/ocula"},
+                                  {"OCULA_EVENTS", "nats://q:4222"}}), {});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->events_uri, "nats://q:4222");
+}
+
 TEST(ConfigTest, FileThenEnvironmentThenFlags) {
   std::string file = WriteFile(R"(
 data_dir = "/srv/ocula"

@@ -26,6 +26,14 @@ TEST(IdsTest, RejectsMalformedIds) {
   EXPECT_FALSE(IsValidId(std::string(27, '0')));
 }
 
+TEST(IdsTest, IdsFromSeedAreValidAndRepeatable) {
+  std::string id = IdFromSeed(1'700'000'000'000, "incoming/a.jpg");
+  EXPECT_TRUE(IsValidId(id));
+  EXPECT_EQ(id, IdFromSeed(1'700'000'000'000, "incoming/a.jpg"));
+  EXPECT_NE(id, IdFromSeed(1'700'000'000'000, "incoming/b.jpg"));
+  EXPECT_EQ(id.substr(0, 10), NewId(1'700'000'000'000).substr(0, 10));  // the same time prefix
+}
+
 TEST(IdsTest, TokensAreHex) {
   std::string t = RandomToken();
   EXPECT_EQ(t.size(), 16u);

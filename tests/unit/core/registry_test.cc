@@ -45,6 +45,7 @@ TEST(UriTest, ParsesPartsAndDecodes) {
   EXPECT_EQ(uri->query.at("endpoint"), "http://x:9000");
   EXPECT_EQ(uri->query.at("region"), "eu");
   EXPECT_EQ(uri->Redacted(), "s3://bucket/some path");
+  EXPECT_EQ(ParseUri("postgresq://user:pw@db:5432/x?password=y")->Redacted(), "postgresq://db:5432/x");
 }
 
 TEST(UriTest, RejectsMalformed) {

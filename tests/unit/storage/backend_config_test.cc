@@ -1,4 +1,5 @@
-// s3:// and azblob:// URIs and credentials from the environment or files.
+// Backend URIs (s3://, azblob://, nats://) and credentials from the
+// environment or files.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -6,15 +7,17 @@
 
 #include "blob/blob_store_azure.h"
 #include "blob/blob_store_s3.h"
+#include "events/event_bus_nats.h"
 #include "storage/temp_dir.h"
 
 namespace ocula {
 namespace {
 
 EnvLookup Env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
-    return it == vars.end() ? std::string() : it->second;
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
   };
 }
 
@@ -128,6 +131,23 @@ TEST(AzureSharedKeyTest, StringToSignLayout) {
             "/myaccount/mycontainer\ncomp:list\nprefix:a/b\nrestype:container");
   std::string put = AzureStringToSign("PUT", "a", "/c/b", {{"Content-Length", "0"}, {"If-Match", "\"e\""}}, {});
   EXPECT_EQ(put, "PUT\n\n\n\n\n\n\n\n\"e\"\n\n\n\n/a/c/b");
+}
+
+TEST(NatsConfigTest, ServersParametersAndCredentialsFromTheEnvironment) {
+  auto config = NatsBusConfigFromUri(*ParseUri("nats://n1:4222,n2:4222?stream=IMG&replicas=3"),
+                                     Env({{"OCULA_NATS_TOKEN", "t0k"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->servers, (std::vector<std::string>{"nats://n1:4222", "nats://n2:4222"}));
+  EXPECT_EQ(config->stream, "IMG");
+  EXPECT_EQ(config->replicas, 3);
+  EXPECT_EQ(config->token, "t0k");
+}
+
+TEST(NatsConfigTest, ErrorsSayWhatIsWrong) {
+  auto with_secret = NatsBusConfigFromUri(*ParseUri("nats://u:p@n1:4222"), Env({}));
+  EXPECT_NE(with_secret.status().message().find("OCULA_NATS_TOKEN"), absl::string_view::npos);
+  EXPECT_FALSE(NatsBusConfigFromUri(*ParseUri("nats://n1?stram=x"), Env({})).ok());
+  EXPECT_FALSE(NatsBusConfigFromUri(*ParseUri("nats://n1?replicas=9"), Env({})).ok());
 }
 
 }  // namespace
