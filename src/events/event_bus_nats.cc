@@ -628,17 +628,29 @@ StatusOr<std::optional<DeadLetter>> NatsEventBus::ReadDeadLetter(uint64_t sequen
   return letter;
 }
 
+// The stream keeps a message until it is acked or dead-lettered (work-queue
+// retention), so counting the topic's subject in the stream needs no consumer:
+// a process that only publishes (the api's metrics) neither creates nor
+// reconfigures one.
 StatusOr<int64_t> NatsEventBus::Depth(const std::string& topic) {
   if (!ValidTopic(topic)) return InvalidTopic(topic);
   OCULA_RETURN_IF_ERROR(CheckConnected());
-  OCULA_RETURN_IF_ERROR(EnsureConsumer(topic));
-  jsConsumerInfo* raw = nullptr;
+  const std::string subject = SubjectOf(topic);
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Stream.Info.SubjectsFilter = subject.c_str();
+  jsStreamInfo* raw = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetConsumerInfo(&raw, js_.get(), config_.stream.c_str(),
-                                    ConsumerName(topic).c_str(), nullptr, &code);
+  natsStatus s = js_GetStreamInfo(&raw, js_.get(), config_.stream.c_str(), &options, &code);
   if (s != NATS_OK) return NatsError("reading queue depth", s, code);
-  ConsumerInfoPtr info(raw);
-  return static_cast<int64_t>(info->NumPending) + info->NumAckPending;
+  StreamInfoPtr info(raw);
+  int64_t depth = 0;
+  if (info->State.Subjects != nullptr) {
+    for (int i = 0; i < info->State.Subjects->Count; ++i) {
+      depth += static_cast<int64_t>(info->State.Subjects->List[i].Msgs);
+    }
+  }
+  return depth;
 }
 
 Status NatsEventBus::CheckHealth() {

@@ -19,8 +19,9 @@
 //   (`dead_letter_stream`), carrying the reason and attempt count in headers;
 //   the original is then terminated (+TERM). DeadLetters reads that stream
 //   back, most recent first.
-// - Depth(T) is the consumer's pending + ack-pending count (leased messages
-//   and those waiting out a Nack delay included).
+// - Depth(T) is the number of T's messages in the stream: not yet acked nor
+//   dead-lettered (leased messages and those waiting out a Nack delay
+//   included). It reads the stream, so publish-only processes can call it.
 //
 // Where JetStream differs from the SQLite bus, and what this bus does:
 // - The server's MaxDeliver drops a message silently (an advisory only), so

@@ -20,16 +20,18 @@ using testing::AzuriteServer;
 
 constexpr char kContainer[] = "ocula-test";
 
+// Started on first use, stopped (and its files removed) at exit.
 AzuriteServer& Server() {
-  static AzuriteServer* server = [] {
-    auto* s = new AzuriteServer;
-    AzureConfig config{AzuriteServer::kAccount, kContainer, "", s->endpoint(), 8 << 20, "",
+  static AzuriteServer server;
+  static const bool created = [] {
+    AzureConfig config{AzuriteServer::kAccount, kContainer, "", server.endpoint(), 8 << 20, "",
                        AzuriteServer::kKey, ""};
-    Status created = CreateAzureContainer(config);
-    EXPECT_TRUE(created.ok()) << created;
-    return s;
+    Status status = CreateAzureContainer(config);
+    EXPECT_TRUE(status.ok()) << status;
+    return status.ok();
   }();
-  return *server;
+  (void)created;
+  return server;
 }
 
 // A fresh prefix per store, so every test starts from an empty listing.

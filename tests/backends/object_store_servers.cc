@@ -46,6 +46,7 @@ S3Server::S3Server() : port_(FreePort()), dir_(MakeTempDir("ocula-s3")) {
 S3Server::~S3Server() {
   process_.Stop();
   std::filesystem::remove_all(dir_);
+  std::filesystem::remove(dir_ + ".log");
 }
 
 std::string S3Server::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -62,6 +63,7 @@ AzuriteServer::AzuriteServer() : port_(FreePort()), dir_(MakeTempDir("ocula-azur
 AzuriteServer::~AzuriteServer() {
   process_.Stop();
   std::filesystem::remove_all(dir_);
+  std::filesystem::remove(dir_ + ".log");
 }
 
 std::string AzuriteServer::endpoint() const {
