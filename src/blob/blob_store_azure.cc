@@ -69,27 +69,24 @@ class AzureBlobStore : public BlobStore {
         .status();
   }
 
-  // As S3BlobStore::Open: HEAD, then ranges pinned to the ETag.
   StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view key) override {
     if (!IsValidBlobKey(key)) return InvalidKey(key);
     const std::string path = BlobPath(key);
-    for (int attempt = 1;; ++attempt) {
-      OCULA_ASSIGN_OR_RETURN(HttpReply head, Call("HEAD", path, {}, "", {}));
-      uint64_t size = 0;
-      (void)absl::SimpleAtoi(head.Header("content-length"), &size);
-      std::string etag = head.Header("etag");
-      RangeFetch fetch = [this, path, etag](uint64_t offset,
-                                            uint64_t length) -> StatusOr<std::string> {
-        OCULA_ASSIGN_OR_RETURN(HttpReply reply,
-                               Call("GET", path, {}, "",
-                                    {{"If-Match", etag}, {"x-ms-range", RangeHeader(offset, length)}}));
+    auto head = [&]() -> StatusOr<BlobHead> {
+      OCULA_ASSIGN_OR_RETURN(HttpReply reply, Call("HEAD", path, {}, "", {}));
+      BlobHead blob{0, reply.Header("etag")};
+      (void)absl::SimpleAtoi(reply.Header("content-length"), &blob.size);
+      return blob;
+    };
+    auto fetch_for = [this, path](const std::string& etag) -> RangeFetch {
+      return [this, path, etag](uint64_t offset, uint64_t length) -> StatusOr<std::string> {
+        OCULA_ASSIGN_OR_RETURN(
+            HttpReply reply,
+            Call("GET", path, {}, "", {{"If-Match", etag}, {"x-ms-range", RangeHeader(offset, length)}}));
         return std::move(reply.body);
       };
-      StatusOr<std::string> first = std::string();
-      if (size > 0) first = fetch(0, std::min(size, kReadChunk));
-      if (first.ok()) return MakeRangedBlobReader(size, *std::move(first), std::move(fetch), kReadChunk);
-      if (first.status().code() != StatusCode::kAborted || attempt == 2) return first.status();
-    }
+    };
+    return OpenPinnedReader(head, fetch_for, kReadChunk);
   }
 
   StatusOr<BlobInfo> Stat(std::string_view key) override {

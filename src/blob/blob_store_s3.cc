@@ -92,30 +92,25 @@ class S3BlobStore : public BlobStore {
     return Call("PUT", ObjectPath(key), "", data, {}).status();
   }
 
-  // Reads the first chunk at once, so a blob of up to one chunk is a snapshot
-  // (a later overwrite does not affect the reader); every read is pinned to
-  // the ETag the HEAD saw, and an overwrite between the two starts again.
   StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view key) override {
     if (!IsValidBlobKey(key)) return InvalidKey(key);
     const std::string path = ObjectPath(key);
-    for (int attempt = 1;; ++attempt) {
-      OCULA_ASSIGN_OR_RETURN(HttpReply head, Call("HEAD", path, "", "", {}));
-      uint64_t size = 0;
-      (void)absl::SimpleAtoi(head.Header("content-length"), &size);
-      std::string etag = head.Header("etag");
-      RangeFetch fetch = [this, path, etag](uint64_t offset,
-                                            uint64_t length) -> StatusOr<std::string> {
+    auto head = [&]() -> StatusOr<BlobHead> {
+      OCULA_ASSIGN_OR_RETURN(HttpReply reply, Call("HEAD", path, "", "", {}));
+      BlobHead blob{0, reply.Header("etag")};
+      (void)absl::SimpleAtoi(reply.Header("content-length"), &blob.size);
+      return blob;
+    };
+    auto fetch_for = [this, path](const std::string& etag) -> RangeFetch {
+      return [this, path, etag](uint64_t offset, uint64_t length) -> StatusOr<std::string> {
         std::vector<HttpHeader> headers = {{"Range", RangeHeader(offset, length)}};
         if (!etag.empty()) headers.push_back({"If-Match", etag});
         OCULA_ASSIGN_OR_RETURN(HttpReply reply, Call("GET", path, "", "", headers));
         if (reply.body.size() > length) reply.body = reply.body.substr(offset, length);  // range ignored
         return std::move(reply.body);
       };
-      StatusOr<std::string> first = std::string();
-      if (size > 0) first = fetch(0, std::min(size, kReadChunk));
-      if (first.ok()) return MakeRangedBlobReader(size, *std::move(first), std::move(fetch), kReadChunk);
-      if (first.status().code() != StatusCode::kAborted || attempt == 2) return first.status();
-    }
+    };
+    return OpenPinnedReader(head, fetch_for, kReadChunk);
   }
 
   StatusOr<BlobInfo> Stat(std::string_view key) override {

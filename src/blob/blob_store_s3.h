@@ -19,7 +19,8 @@
 // S3 answers 200; multipart uploads become visible only when completed and
 // are aborted on failure. Delete checks the object exists first (S3's DELETE
 // succeeds for absent keys), so "NotFound when absent" holds except for a
-// concurrent delete. Open streams by ranges pinned to the object's ETag: a
+// concurrent delete. Open reads the first 4 MiB at once (a smaller blob is a
+// snapshot) and streams the rest by ranges pinned to the object's ETag: a
 // blob replaced while it is read fails with Aborted rather than mixing bytes.
 // Transient failures (no reply, 429, 5xx) are retried 3 times, then Unavailable.
 // List skips objects whose keys are not valid blob keys (put by other tools).

@@ -106,4 +106,17 @@ std::unique_ptr<BlobReader> MakeRangedBlobReader(uint64_t size, std::string firs
   return std::make_unique<RangedBlobReader>(size, std::move(first), std::move(fetch), chunk);
 }
 
+StatusOr<std::unique_ptr<BlobReader>> OpenPinnedReader(
+    const std::function<StatusOr<BlobHead>()>& head,
+    const std::function<RangeFetch(const std::string& etag)>& fetch_for, uint64_t chunk) {
+  for (int attempt = 1;; ++attempt) {
+    OCULA_ASSIGN_OR_RETURN(BlobHead blob, head());
+    RangeFetch fetch = fetch_for(blob.etag);
+    StatusOr<std::string> first = std::string();
+    if (blob.size > 0) first = fetch(0, std::min(blob.size, chunk));
+    if (first.ok()) return MakeRangedBlobReader(blob.size, *std::move(first), std::move(fetch), chunk);
+    if (first.status().code() != StatusCode::kAborted || attempt == 2) return first.status();
+  }
+}
+
 }  // namespace ocula

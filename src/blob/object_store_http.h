@@ -41,4 +41,20 @@ using RangeFetch = std::function<StatusOr<std::string>(uint64_t offset, uint64_t
 std::unique_ptr<BlobReader> MakeRangedBlobReader(uint64_t size, std::string first, RangeFetch fetch,
                                                  uint64_t chunk);
 
+// What a HEAD request tells about a blob.
+struct BlobHead {
+  uint64_t size = 0;
+  std::string etag;
+};
+
+// Opens a reader the way both object stores do: head(), then the first chunk
+// at once through fetch_for(etag) — so a blob of up to one chunk is a
+// snapshot a later overwrite cannot affect — and the rest on demand, every
+// range pinned to that ETag (the fetch must send If-Match and fail with
+// Aborted when it no longer matches). An overwrite between the HEAD and the
+// first range starts again once.
+StatusOr<std::unique_ptr<BlobReader>> OpenPinnedReader(
+    const std::function<StatusOr<BlobHead>()>& head,
+    const std::function<RangeFetch(const std::string& etag)>& fetch_for, uint64_t chunk);
+
 }  // namespace ocula

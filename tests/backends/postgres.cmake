@@ -6,7 +6,6 @@ add_library(ocula_postgres_test_server STATIC postgres_server.cc)
 target_link_libraries(ocula_postgres_test_server PUBLIC ocula_metadata)
 target_include_directories(ocula_postgres_test_server PUBLIC ${PROJECT_SOURCE_DIR}/tests/unit
                                                              ${CMAKE_CURRENT_SOURCE_DIR})
-target_compile_definitions(ocula_postgres_test_server PRIVATE OCULA_BINARY_DIR="${PROJECT_BINARY_DIR}")
 
 ocula_test(postgres_metadata_test
   SOURCES postgres_metadata_test.cc

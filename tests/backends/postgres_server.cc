@@ -177,12 +177,14 @@ Status InitCluster(const std::string& bin_dir, const std::string& dir, const Run
 }
 
 // initdb takes about a second and ctest runs each test in a process of its
-// own, so the first process of a build tree makes a stopped cluster once
-// (under a file lock, published by rename) and every server is a copy of it.
+// own, so the first process makes a stopped cluster once (under a file lock,
+// published by rename) and every server is a copy of it. It lives in the temp
+// directory, not the build tree: the postgres user must read it, and a build
+// tree may sit under a directory only root can enter (/root).
 // Bump the name when InitCluster changes.
 StatusOr<std::string> TemplateCluster(const std::string& bin_dir, const RunAs& as) {
-  const std::string root = std::string(OCULA_BINARY_DIR) + "/test-artifacts";
-  const std::string path = root + "/postgres-template-v1";
+  const std::string root = std::filesystem::temp_directory_path().string();
+  const std::string path = root + "/ocula-test-postgres-template-v1";
   std::filesystem::create_directories(root);
   const int lock = open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock < 0 || flock(lock, LOCK_EX) != 0) {

@@ -1,6 +1,6 @@
 // A throwaway PostgreSQL cluster for integration tests: a copy of a cluster
-// made once per build tree by initdb (under <build>/test-artifacts) in a temp
-// dir, `postgres` on a free loopback port (fsync on, as in production), a
+// made once by initdb (the temp directory's ocula-test-postgres-template-v1)
+// in a temp dir, `postgres` on a free loopback port (fsync on, as in production), a
 // database "ocula" reached with a password over TCP. The binaries come from
 // OCULA_PG_BINDIR or /usr/lib/postgresql/15/bin (scripts/deps.sh installs
 // them); when missing, Start fails with a message saying so (tests never skip).
@@ -8,7 +8,7 @@
 // PostgreSQL refuses to run as root: when the tests run as root (CI, this
 // machine), initdb and postgres run as the `postgres` system user (created by
 // the Debian package), which owns the temp dir (root can still remove it)
-// and the template; that user must be able to reach the build tree.
+// and the template.
 // The server gets SIGINT (fast shutdown) if the test process dies, so a
 // crashed test leaves no server behind.
 //

@@ -1,0 +1,27 @@
+// The upload workload the benchmarks share: N real photos posted to a running
+// Ocula at concurrency C, then every image followed to the end of its
+// analysis. Rates come from the server's own timestamps (first upload created
+// to last analysis done), so polling adds no error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ocula::bench {
+
+// `n` photos from `dir`, repeated in file-name order when there are fewer.
+std::vector<std::string> LoadPhotos(const std::string& dir, int n);
+
+double Percentile(std::vector<double> values, double p);
+
+struct WorkloadResult {
+  double accepted_per_s = 0;  // uploads answered 202, per second of uploading
+  double analysed_per_s = 0;  // images done per second, first created to last done
+  std::vector<double> latencies_ms;  // upload to done, per image
+  int failed = 0;                    // not acknowledged, or analysis failed
+};
+
+// Posts every photo to `port` (the api) and waits for every analysis.
+WorkloadResult RunWorkload(int port, const std::vector<std::string>& photos, int concurrency);
+
+}  // namespace ocula::bench
