@@ -11,6 +11,12 @@
 // BUCKET.s3.localhost (curl resolves *.localhost to loopback).
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
@@ -67,6 +73,37 @@ FilesystemStore.prototype.listObjects = async function (bucket, options) {
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .filter((object) => object.key > startAfter);
   return { ...all, objects: after.slice(0, maxKeys), isTruncated: after.length > maxKeys };
+};
+
+// s3rver writes an object's file in place, so two concurrent PUTs of one key
+// interleave their bytes. S3 makes each PUT atomic: one whole value wins. So
+// write each body to a temporary file, rename it over the object, and run the
+// PUTs of one key one after another so the object and its metadata agree.
+let putCount = 0;
+const putsInFlight = new Map();
+async function putObjectAtomically(store, object) {
+  const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+  await mkdir(dirname(objectPath), { recursive: true });
+  const temp = `${objectPath}.${process.pid}-${++putCount}.tmp`;
+  const md5 = createHash('md5');
+  let size = 0;
+  const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+  const count = new Transform({
+    transform(chunk, encoding, callback) { md5.update(chunk); size += chunk.length; callback(null, chunk); },
+  });
+  await pipeline(content, count, createWriteStream(temp));
+  await rename(temp, objectPath);
+  const digest = md5.digest('hex');
+  await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+  return { size, md5: digest };
+}
+FilesystemStore.prototype.putObject = function (object) {
+  const id = `${object.bucket}/${object.key}`;
+  const previous = putsInFlight.get(id) ?? Promise.resolve();
+  const mine = previous.catch(() => {}).then(() => putObjectAtomically(this, object));
+  putsInFlight.set(id, mine);
+  mine.catch(() => {}).finally(() => { if (putsInFlight.get(id) === mine) putsInFlight.delete(id); });
+  return mine;
 };
 
 // s3rver knows only its own dummy key; give that account ours (the signature

@@ -250,7 +250,8 @@ TEST_P(BlobStoreContractTest, ConcurrentPutsToOneKeyLeaveOneWholeValue) {
   for (auto& thread : threads) thread.join();
   auto got = store().Get("same/key");
   ASSERT_TRUE(got.ok());
-  EXPECT_NE(std::find(values.begin(), values.end(), *got), values.end());
+  EXPECT_NE(std::find(values.begin(), values.end(), *got), values.end())
+      << "got " << got->size() << " bytes that are none of the values written";
   EXPECT_EQ(ListAll("", 10), std::vector<std::string>{"same/key"});
 }
 
