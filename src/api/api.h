@@ -15,6 +15,7 @@
 #include "blob/blob_store.h"
 #include "core/metrics.h"
 #include "metadata/metadata_store.h"
+#include "pipeline/backlog_gate.h"
 #include "pipeline/ingest.h"
 
 namespace ocula {
@@ -29,6 +30,7 @@ struct ApiDeps {
   MetadataStore& metadata;
   BlobStore& blobs;
   MetricsRegistry& metrics;
+  BacklogGate& backlog;  // refuses uploads while analysis is too far behind
   // Runs the readiness checks (backends reachable, models loaded).
   std::function<std::vector<HealthCheck>()> readiness;
 };

@@ -146,6 +146,18 @@ struct ServerState {
   std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   std::atomic<int> active{0};         // requests whose head arrived, not yet answered
   std::atomic<int> connections{0};    // open connections
+  std::atomic<uint64_t> buffered_body_bytes{0};  // reserved by requests reading a body
+
+  // Reserves room for a body of `bytes`; false when that would take the
+  // total over the limit (one body is always let in when none is held, so a
+  // limit below max_body_bytes cannot lock large uploads out).
+  bool ReserveBody(uint64_t bytes) {
+    uint64_t held = buffered_body_bytes.load();
+    do {
+      if (held > 0 && held + bytes > options.max_buffered_body_bytes) return false;
+    } while (!buffered_body_bytes.compare_exchange_weak(held, held + bytes));
+    return true;
+  }
 };
 
 // Counts one open connection for as long as it lives.
@@ -239,6 +251,14 @@ class Session : public std::enable_shared_from_this<Session<Transport>> {
     state_.active.fetch_add(1);
     in_flight_ = true;
     if (parser_->is_done()) return Dispatch();
+    const uint64_t body = parser_->content_length().value_or(options().max_body_bytes);
+    if (!state_.ReserveBody(body)) {
+      EndInFlight();
+      return Reply(ErrorResponse(absl::UnavailableError(
+                       "the server is receiving too many request bodies at once; retry")),
+                   parser_->get().version(), false, RandomToken(), false);
+    }
+    reserved_body_ = body;
     Tcp().expires_at(request_deadline_);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnBody, Self()));
@@ -267,6 +287,7 @@ class Session : public std::enable_shared_from_this<Session<Transport>> {
 
   void EndInFlight() {
     if (std::exchange(in_flight_, false)) state_.active.fetch_sub(1);
+    state_.buffered_body_bytes.fetch_sub(std::exchange(reserved_body_, 0));
   }
 
   void Dispatch() {
@@ -431,6 +452,7 @@ class Session : public std::enable_shared_from_this<Session<Transport>> {
   Clock::time_point request_deadline_;
   int requests_ = 0;  // requests read on this connection
   bool in_flight_ = false;  // counted in state_.active (head read, not yet answered)
+  uint64_t reserved_body_ = 0;  // counted in state_.buffered_body_bytes
   bool handshake_done_ = false;
   std::deque<std::string> chunks_;  // streamed chunks not yet written; front is in flight
   std::atomic<int> queued_chunks_{0};

@@ -12,6 +12,8 @@
 // arrive within header_timeout; the whole request, head and body, within
 // request_timeout; a keep-alive connection waits idle_timeout for its next
 // request. A connection over max_connections is closed as soon as accepted.
+// Memory: a request whose body would take the bodies held at once over
+// max_buffered_body_bytes is answered 503 with Retry-After, unread.
 //
 // A response with start_stream set (server-sent events) is sent with chunked
 // encoding and kept open: the producer writes through its ResponseStream
@@ -42,6 +44,10 @@ struct HttpServerOptions {
   std::chrono::seconds request_timeout{60};  // whole request, head and body
   std::chrono::seconds idle_timeout{30};     // keep-alive wait for the next request
   int max_connections = 1024;                // open connections, TLS handshakes included
+  // Request bodies held in memory at once, all connections together, counted
+  // by Content-Length (max_body_bytes when chunked); a request that would go
+  // over is answered 503 (Retry-After) without its body being read.
+  uint64_t max_buffered_body_bytes = 256ull << 20;
   std::chrono::seconds shutdown_deadline{30};
   // TLS: both set (PEM files: certificate chain, server certificate first; an
   // unencrypted private key), or both empty for plain HTTP. TLS 1.2 or later.

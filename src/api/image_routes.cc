@@ -56,6 +56,7 @@ HttpResponse UploadMultipart(const ApiDeps& deps, HttpRequest& req,
                                       ReasonOf(s)));
     }
   }
+  if (Status admitted = deps.backlog.Admit(); !admitted.ok()) return ErrorResponse(admitted);
   std::string key = req.Header("idempotency-key").value_or("");
   std::string body = "{\"images\":[";
   CreateResult first;
@@ -237,6 +238,7 @@ HttpResponse UploadRawImage(const ApiDeps& deps, HttpRequest& req) {
   UploadRequest upload{req.body, req.LowercaseContentType(), req.Header("idempotency-key").value_or(""),
                        req.request_id,
                        DispositionFilename(req.Header("content-disposition").value_or(""))};
+  if (Status admitted = deps.backlog.Admit(); !admitted.ok()) return ErrorResponse(admitted);
   auto result = deps.ingest.Upload(upload);
   if (!result.ok()) return ErrorResponse(result.status());
   deps.metrics.GetCounter("ocula_upload_bytes_total").Add(static_cast<double>(req.body.size()));

@@ -122,6 +122,7 @@ HttpServerOptions HttpOptionsFrom(const Config& c) {
   http.listen = c.listen;
   http.io_threads = c.io_threads;
   http.max_body_bytes = c.max_upload_bytes + (1 << 20);  // room for multipart framing
+  http.max_buffered_body_bytes = static_cast<uint64_t>(c.max_buffered_body_mb) << 20;
   http.header_timeout = std::chrono::seconds(c.header_timeout_s);
   http.request_timeout = std::chrono::seconds(c.request_timeout_s);
   http.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
@@ -238,7 +239,8 @@ int Serve(const Config& config, Role role) {
   KeyDeps key_deps{*keys.store, keys.authenticator, Clock::Real(), keys.signing_secret,
                    config.key_rate_per_s};
 
-  ApiDeps deps{ingest, **metadata, **blobs, metrics,
+  BacklogGate backlog(**bus, config.max_backlog, Clock::Real());
+  ApiDeps deps{ingest, **metadata, **blobs, metrics, backlog,
                Readiness(**blobs, **metadata, **bus, workers, role != Role::kApi)};
   ChangeFeed feed(**metadata);
   Reconciler reconciler(**blobs, ingest, Clock::Real(), ReconcilerOptionsFrom(config));

@@ -90,6 +90,12 @@ std::vector<Setting> MakeSettings() {
       Number("server.max_connections", "OCULA_MAX_CONNECTIONS",
              "Most client connections open at once; beyond it new ones are closed at once.",
              &C::max_connections, 1, 1'000'000),
+      Number("server.max_buffered_body_mb", "OCULA_MAX_BUFFERED_BODY_MB",
+             "MiB of request bodies held in memory at once, all connections together (a "
+             "body is counted by its Content-Length, or as limits.max_upload_bytes + 1 MiB "
+             "when chunked). A request that would go over is answered 503 with Retry-After "
+             "before its body is read.",
+             &C::max_buffered_body_mb, 1, 1'000'000),
       Text("server.tls_cert_file", "OCULA_TLS_CERT_FILE",
            "Serve HTTPS (TLS 1.2+) with this PEM certificate chain, server certificate "
            "first; set together with server.tls_key_file. Empty = plain HTTP.",
@@ -170,6 +176,10 @@ std::vector<Setting> MakeSettings() {
       Number("queue.visibility_timeout_s", "OCULA_VISIBILITY_TIMEOUT_S",
              "Seconds a claimed event stays invisible before it is redelivered.",
              &C::visibility_timeout_s, 1, 86400),
+      Number("queue.max_backlog", "OCULA_MAX_BACKLOG",
+             "Images waiting for analysis at which uploads are refused with 503 and "
+             "Retry-After until the workers catch up (0 = no limit).",
+             &C::max_backlog, int64_t{0}, int64_t{1} << 40),
       Number("queue.max_attempts", "OCULA_MAX_ATTEMPTS",
              "Deliveries of one event before it goes to the dead-letter list.",
              &C::max_attempts, 1, 100),

@@ -27,6 +27,9 @@ struct Config {
   int request_timeout_s = 60;  // whole request, head and body
   int idle_timeout_s = 30;     // keep-alive wait for the next request
   int max_connections = 1024;
+  // Request bodies held in memory at once, all connections together; a
+  // request that would go over is answered 503 before its body is read.
+  int max_buffered_body_mb = 256;
   std::string tls_cert_file;  // both set = HTTPS; neither = plain HTTP
   std::string tls_key_file;
   std::string admin_key;       // bootstrap admin key; "" = keep or generate one
@@ -56,6 +59,7 @@ struct Config {
   int max_attempts = 5;
   int retry_backoff_ms = 1000;
   int retry_backoff_max_ms = 60'000;
+  int64_t max_backlog = 10'000;  // images waiting for analysis; uploads get 503 at it (0 = no limit)
 
   // [vision]
   std::string engine = "onnxruntime";  // or "opencv"
