@@ -13,11 +13,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "http_client.h"
+#include "proc_stats.h"
 #include "server_process.h"
 #include "vision/analyzer.h"
 #include "workload.h"
@@ -28,27 +28,50 @@ namespace {
 using nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
-// Bare per-image work: Analyzer::Analyze on `threads` threads over the photos.
-double BareRate(const std::vector<std::string>& photos, int threads,
-                const AnalyzerOptions& options) {
+struct BareResult {
+  double images_per_s = 0;
+  double cpu_s_per_image = 0;
+};
+
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
+// Bare per-image work: Analyzer::Analyze on `threads` threads over the photos
+// (models loaded before the clock starts).
+BareResult BareRate(const std::vector<std::string>& photos, int threads,
+                    const AnalyzerOptions& options) {
+  std::vector<std::unique_ptr<Analyzer>> analyzers;
+  for (int t = 0; t < threads; ++t) {
+    auto analyzer = Analyzer::Create(options);
+    if (!analyzer.ok()) {
+      std::cerr << analyzer.status().message() << "\n";
+      std::exit(1);
+    }
+    analyzers.push_back(std::move(*analyzer));
+  }
   std::atomic<size_t> next{0};
   std::vector<std::thread> pool;
+  double cpu_start = ProcessCpuSeconds();
   auto start = SteadyClock::now();
   for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      auto analyzer = Analyzer::Create(options);
-      if (!analyzer.ok()) {
-        std::cerr << analyzer.status().message() << "\n";
-        std::exit(1);
-      }
-      for (size_t i = next++; i < photos.size(); i = next++) (void)(*analyzer)->Analyze(photos[i]);
+    pool.emplace_back([&, t] {
+      for (size_t i = next++; i < photos.size(); i = next++) (void)analyzers[t]->Analyze(photos[i]);
     });
   }
   for (auto& t : pool) t.join();
-  return photos.size() / std::chrono::duration<double>(SteadyClock::now() - start).count();
+  double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  return {photos.size() / seconds, (ProcessCpuSeconds() - cpu_start) / photos.size()};
 }
 
-bench::WorkloadResult RunPipeline(const std::vector<std::string>& photos, int concurrency,
+struct PipelineResult {
+  bench::WorkloadResult workload;
+  bench::ProcessStats before, after;  // the server's, around the workload
+};
+
+PipelineResult RunPipeline(const std::vector<std::string>& photos, int concurrency,
                                   int workers, const std::string& engine,
                                   const std::string& features) {
   std::string dir = testing::MakeTempDir("ocula-bench");
@@ -61,7 +84,10 @@ bench::WorkloadResult RunPipeline(const std::vector<std::string>& photos, int co
     std::cerr << "server did not start:\n" << server.log();
     std::exit(1);
   }
-  bench::WorkloadResult result = bench::RunWorkload(server.port(), photos, concurrency);
+  PipelineResult result;
+  result.before = bench::ReadProcessStats(server.pid());
+  result.workload = bench::RunWorkload(server.port(), photos, concurrency);
+  result.after = bench::ReadProcessStats(server.pid());
   server.Terminate();
   std::filesystem::remove_all(dir);
   return result;
@@ -99,30 +125,45 @@ int main(int argc, char** argv) {
   options.pipeline_features = *feature_set;
   options.ocr_when_text_likely = false;
 
-  double bare = BareRate(photos, workers, options);
-  bench::WorkloadResult p = RunPipeline(photos, concurrency, workers, engine, features);
-  double efficiency = p.analysed_per_s / bare;
+  BareResult bare = BareRate(photos, workers, options);
+  PipelineResult run = RunPipeline(photos, concurrency, workers, engine, features);
+  const bench::WorkloadResult& p = run.workload;
+  double efficiency = p.analysed_per_s / bare.images_per_s;
+  double cpu_per_image = (run.after.cpu_s - run.before.cpu_s) / n;
+  double p50 = bench::Percentile(p.latencies_ms, 0.5), p95 = bench::Percentile(p.latencies_ms, 0.95),
+         p99 = bench::Percentile(p.latencies_ms, 0.99);
 
   std::printf("| metric | value |\n|---|---|\n");
   std::printf("| images, concurrency, workers, engine | %d, %d, %d, %s |\n", n, concurrency,
               workers, engine.c_str());
   std::printf("| features | %s |\n", features.empty() ? "(classification only)" : features.c_str());
-  std::printf("| bare analysis (decode + model) | %.1f images/s |\n", bare);
+  std::printf("| bare analysis (decode + models) | %.1f images/s, %.1f CPU ms/image |\n",
+              bare.images_per_s, bare.cpu_s_per_image * 1000);
   std::printf("| uploads accepted | %.1f /s |\n", p.accepted_per_s);
-  std::printf("| pipeline analysed | %.1f images/s |\n", p.analysed_per_s);
+  std::printf("| pipeline analysed | %.1f images/s, %.1f CPU ms/image (server) |\n",
+              p.analysed_per_s, cpu_per_image * 1000);
   std::printf("| pipeline efficiency (analysed / bare) | %.2f |\n", efficiency);
-  std::printf("| upload-to-done p50 / p99 | %.0f / %.0f ms |\n", bench::Percentile(p.latencies_ms, 0.5),
-              bench::Percentile(p.latencies_ms, 0.99));
+  std::printf("| upload-to-done p50 / p95 / p99 | %.0f / %.0f / %.0f ms |\n", p50, p95, p99);
+  std::printf("| server peak RSS | %.0f MB |\n", run.after.peak_rss_mb);
   std::printf("| failed | %d |\n", p.failed);
 
-  nlohmann::json result = {
-      {"time", std::time(nullptr)},      {"images", n},
-      {"concurrency", concurrency},      {"workers", workers},
-      {"engine", engine},                {"features", features},
-      {"bare_images_per_s", bare},
-      {"accepted_per_s", p.accepted_per_s}, {"analysed_per_s", p.analysed_per_s},
-      {"efficiency", efficiency},        {"p50_ms", bench::Percentile(p.latencies_ms, 0.5)},
-      {"p99_ms", bench::Percentile(p.latencies_ms, 0.99)}, {"failed", p.failed}};
+  nlohmann::json result = {{"time", std::time(nullptr)},
+                           {"images", n},
+                           {"concurrency", concurrency},
+                           {"workers", workers},
+                           {"engine", engine},
+                           {"features", features},
+                           {"bare_images_per_s", bare.images_per_s},
+                           {"bare_cpu_ms_per_image", bare.cpu_s_per_image * 1000},
+                           {"accepted_per_s", p.accepted_per_s},
+                           {"analysed_per_s", p.analysed_per_s},
+                           {"pipeline_cpu_ms_per_image", cpu_per_image * 1000},
+                           {"efficiency", efficiency},
+                           {"p50_ms", p50},
+                           {"p95_ms", p95},
+                           {"p99_ms", p99},
+                           {"peak_rss_mb", run.after.peak_rss_mb},
+                           {"failed", p.failed}};
   std::filesystem::create_directories(std::filesystem::path(out).parent_path());
   std::ofstream(out) << result.dump(2) << "\n";
   return p.failed == 0 ? 0 : 1;

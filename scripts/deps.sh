@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libssl-dev libopencv-core-dev libopencv-imgproc-dev libopencv-dnn-dev
   libcurl4-openssl-dev zlib1g-dev libtesseract-dev tesseract-ocr-eng wordnet-base
   libsodium-dev libgtest-dev libgmock-dev nodejs npm
-  libpq-dev postgresql nats-server libnats-dev libpugixml-dev
+  libpq-dev postgresql nats-server libnats-dev libpugixml-dev wrk
 )
 
 missing=()

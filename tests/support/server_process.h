@@ -29,6 +29,7 @@ class ServerProcess {
   int Terminate(int timeout_ms = 30000);
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }  // -1 when not running
   const std::string& data_dir() const { return data_dir_; }
   std::string log() const;
 
