@@ -60,7 +60,7 @@ Status LeaseLost(const Message& message) {
 class SqliteEventBus : public EventBus {
  public:
   SqliteEventBus(std::unique_ptr<Connection> db, const EventBusOptions& options, Clock& clock)
-      : options_(options), clock_(clock), db_(std::move(db)) {}
+      : options_(options), clock_(clock), db_mu_(db->write_mutex()), db_(std::move(db)) {}
 
   Status Publish(const Message& message) override;
   StatusOr<std::optional<Message>> Receive(const std::string& topic,
@@ -92,7 +92,7 @@ class SqliteEventBus : public EventBus {
   const EventBusOptions options_;
   Clock& clock_;
 
-  absl::Mutex db_mu_;
+  absl::Mutex& db_mu_;  // shared with the metadata store when it uses the same file
   const std::unique_ptr<Connection> db_ ABSL_PT_GUARDED_BY(db_mu_);
 
   absl::Mutex wait_mu_;

@@ -117,7 +117,10 @@ class SqliteMetadataStore : public MetadataStore {
  public:
   SqliteMetadataStore(std::unique_ptr<Connection> writer,
                       std::vector<std::unique_ptr<Connection>> readers, Clock& clock)
-      : clock_(clock), writer_(std::move(writer)), readers_(std::move(readers)) {}
+      : clock_(clock),
+        writer_mu_(writer->write_mutex()),
+        writer_(std::move(writer)),
+        readers_(std::move(readers)) {}
 
   StatusOr<CreateResult> CreateImage(const ImageRecord& image, const OutboxEvent& event) override;
   StatusOr<ImageRecord> GetImage(const std::string& id) override;
@@ -138,7 +141,7 @@ class SqliteMetadataStore : public MetadataStore {
 
  private:
   Clock& clock_;
-  absl::Mutex writer_mu_;
+  absl::Mutex& writer_mu_;  // shared with the queue when it uses the same file
   const std::unique_ptr<Connection> writer_ ABSL_PT_GUARDED_BY(writer_mu_);
   ConnectionPool readers_;
 };

@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <map>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
@@ -25,6 +28,21 @@ Status SetPragma(Connection& connection, std::string_view pragma, std::string_vi
                                                       AbslView(expected), "'"));
   }
   return absl::OkStatus();
+}
+// The write mutex of the database file at `path` (see Connection::write_mutex).
+std::shared_ptr<absl::Mutex> WriteMutexFor(const std::string& path) {
+  static absl::Mutex registry_mu;
+  static auto* registry = new std::map<std::string, std::weak_ptr<absl::Mutex>>();
+  std::error_code ec;
+  std::string key = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec) key = path;
+  absl::MutexLock lock(&registry_mu);
+  std::shared_ptr<absl::Mutex> mutex = (*registry)[key].lock();
+  if (!mutex) {
+    mutex = std::make_shared<absl::Mutex>();
+    (*registry)[key] = mutex;
+  }
+  return mutex;
 }
 }  // namespace
 
@@ -145,7 +163,7 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path) 
     sqlite3_close_v2(db);
     return status;
   }
-  auto connection = std::make_unique<Connection>(Passkey(), db);
+  auto connection = std::make_unique<Connection>(Passkey(), db, WriteMutexFor(path));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   OCULA_RETURN_IF_ERROR(SetPragma(*connection, "PRAGMA journal_mode=WAL", "wal"));

@@ -86,7 +86,8 @@ class Connection {
     friend class Connection;
     Passkey() = default;
   };
-  Connection(Passkey, sqlite3* db) : db_(db) {}
+  Connection(Passkey, sqlite3* db, std::shared_ptr<absl::Mutex> write_mutex)
+      : db_(db), write_mutex_(std::move(write_mutex)) {}
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -99,8 +100,17 @@ class Connection {
   // Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t Changes() const;
 
+  // One mutex per database file, shared by every Connection to that file in
+  // this process. The components writing one file (the metadata store and
+  // the embedded queue) hold it around their writes, so their writers queue
+  // here instead of meeting SQLITE_BUSY and sleeping in SQLite's busy
+  // handler (1 ms or more per collision). Other processes still wait through
+  // busy_timeout.
+  absl::Mutex& write_mutex() const { return *write_mutex_; }
+
  private:
   sqlite3* db_;
+  std::shared_ptr<absl::Mutex> write_mutex_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
