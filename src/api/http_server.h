@@ -37,7 +37,7 @@ namespace ocula {
 
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
-  int io_threads = 2;
+  int io_threads = 4;
   uint64_t max_body_bytes = 20ull << 20;
   uint32_t max_header_bytes = 16 * 1024;
   std::chrono::seconds header_timeout{10};   // TLS handshake; request head

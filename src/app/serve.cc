@@ -114,6 +114,7 @@ WorkerOptions WorkerOptionsFrom(const Config& c, Role role) {
   options.threads = role == Role::kApi ? 0 : WorkerThreads(c);
   options.max_attempts = c.max_attempts;
   options.model_retry = std::chrono::seconds(c.model_retry_s);
+  options.nice = c.worker_nice;
   return options;
 }
 

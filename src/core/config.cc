@@ -75,7 +75,7 @@ std::vector<Setting> MakeSettings() {
       Text("data_dir", "OCULA_DATA_DIR", "Directory for the embedded blob store and database.",
            &C::data_dir),
       Text("server.listen", "OCULA_LISTEN", "HTTP listen address, host:port.", &C::listen),
-      Number("server.io_threads", "OCULA_IO_THREADS", "Threads serving HTTP.", &C::io_threads,
+      Number("server.io_threads", "OCULA_IO_THREADS", "Threads serving HTTP. Upload handlers wait on disk syncs, so more threads than cores keep the disk busy.", &C::io_threads,
              1, 256),
       Number("server.header_timeout_s", "OCULA_HEADER_TIMEOUT_S",
              "Seconds a client may take to send a request's head (and, with TLS, to complete "
@@ -228,6 +228,11 @@ std::vector<Setting> MakeSettings() {
              &C::inference_timeout_ms, 0, 3'600'000),
       Number("workers.threads", "OCULA_WORKERS", "Analysis threads; 0 = one per core.",
              &C::worker_threads, 0, 1024),
+      Number("workers.nice", "OCULA_WORKER_NICE",
+             "How much nicer (lower scheduling priority) analysis threads run than the "
+             "rest of the process, so uploads and reads are served promptly while "
+             "analysis uses the CPU left over. 0 = same priority.",
+             &C::worker_nice, 0, 19),
       Number("workers.shutdown_deadline_s", "OCULA_SHUTDOWN_DEADLINE_S",
              "Seconds in-flight work may take to finish on shutdown.",
              &C::shutdown_deadline_s, 0, 3600),

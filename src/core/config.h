@@ -22,7 +22,7 @@ struct Config {
 
   // [server]
   std::string listen = "127.0.0.1:8080";
-  int io_threads = 2;
+  int io_threads = 4;  // more than the cores: upload handlers block on fsync
   int header_timeout_s = 10;   // TLS handshake; request head
   int request_timeout_s = 60;  // whole request, head and body
   int idle_timeout_s = 30;     // keep-alive wait for the next request
@@ -79,6 +79,7 @@ struct Config {
   // [workers]
   int worker_threads = 0;  // 0 = one per core
   int shutdown_deadline_s = 30;
+  int worker_nice = 5;  // analysis threads' niceness above the HTTP threads'
 
   // [log]
   std::string log_level = "info";

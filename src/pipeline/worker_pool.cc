@@ -1,5 +1,11 @@
 #include "pipeline/worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +54,16 @@ StatusOr<Analysis> AnalyzeGuarded(Analyzer& analyzer, std::string_view bytes) {
 // may pass when the machine is less loaded).
 bool IsPermanent(const Status& s) {
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound;
+}
+
+// Makes the calling thread `steps` nicer (Linux: niceness is per thread).
+void LowerThisThreadsPriority(int steps) {
+  if (steps <= 0) return;
+  const id_t tid = static_cast<id_t>(gettid());
+  errno = 0;
+  const int current = getpriority(PRIO_PROCESS, tid);
+  if (errno == 0 && setpriority(PRIO_PROCESS, tid, std::min(current + steps, 19)) == 0) return;
+  spdlog::warn("worker: cannot lower its scheduling priority: {}", std::strerror(errno));
 }
 
 }  // namespace
@@ -125,6 +141,7 @@ std::unique_ptr<Analyzer> WorkerPool::LoadAnalyzer() {
 }
 
 void WorkerPool::Run(int index) {
+  LowerThisThreadsPriority(options_.nice);  // before the models start their threads
   std::unique_ptr<Analyzer> analyzer = LoadAnalyzer();
   if (!analyzer) return;
   ready_workers_.fetch_add(1);

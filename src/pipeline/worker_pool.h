@@ -16,6 +16,8 @@
 // Models: each worker builds its Analyzer with the factory; while that fails
 // (missing/corrupt model) the worker takes no events, reports the error
 // (ModelsReady/ModelError) and retries every model_retry.
+// Scheduling: worker threads run `nice` steps nicer than the process (the
+// models' own threads, created by the worker thread, inherit it).
 //
 // Thread-safety: Start/Stop from one thread; the getters are safe anywhere.
 #pragma once
@@ -46,6 +48,10 @@ struct WorkerOptions {
   int max_attempts = 5;  // the bus's; used to decide when a failure is final
   std::chrono::milliseconds receive_wait{500};
   std::chrono::milliseconds model_retry{10'000};
+  // Added to each worker thread's niceness (Linux threads have their own),
+  // so that HTTP threads preempt analysis when both want the CPU: uploads and
+  // reads stay fast while the workers use what is left.
+  int nice = 0;
 };
 
 class WorkerPool {

@@ -1,5 +1,9 @@
 #include "pipeline/worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <thread>
 
 #include "events/blob_created.h"
@@ -169,6 +173,31 @@ TEST_F(WorkerPoolTest, ModelLoadFailureIsReportedAndRetried) {
   EXPECT_TRUE(pool.ModelsReady());
   EXPECT_EQ(pool.ModelError(), "");
   pool.Stop();
+}
+
+TEST_F(WorkerPoolTest, WorkersRunNicerThanTheCallerByTheOption) {
+  FakeAnalyzer::Script script;
+  errno = 0;
+  const int caller = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  ASSERT_EQ(errno, 0);
+  if (caller > 19 - 3) GTEST_SKIP() << "the test runs too nice (" << caller << ") to add 3";
+  std::atomic<int> seen{-100};
+  WorkerOptions options;
+  options.threads = 1;
+  options.receive_wait = std::chrono::milliseconds(50);
+  options.nice = 3;
+  WorkerPool pool(*bus_, *metadata_, blobs_,
+                  [&]() -> StatusOr<std::unique_ptr<Analyzer>> {
+                    // The factory runs on the worker thread.
+                    seen = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+                    return std::make_unique<FakeAnalyzer>(script);
+                  },
+                  metrics_, Clock::Real(), options);
+  pool.Start();
+  while (!pool.ModelsReady()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  pool.Stop();
+  EXPECT_EQ(seen.load(), caller + 3);
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), caller) << "only workers";
 }
 
 TEST_F(WorkerPoolTest, DeletedImageEventIsDropped) {
