@@ -1,7 +1,9 @@
 // JPEG decode cost, in ms per image on one thread, over the ImageNet dev
 // photos: (a) the libvips pipeline (DecodeImageWithVips, what DecodeImage did
 // before the fast path), (b) DecodeImage with the TurboJPEG fast path, and
-// the libvips header read alone (part of (b): limits and EXIF come from it).
+// the libvips header read alone (part of (b): limits and EXIF come from it),
+// (b) again at full resolution (no DCT shrink-on-load), and the classifier's
+// preprocessing of the decoded pixels into its input tensor (models/classify).
 // Wall time and process CPU time (all threads) are both reported: libvips'
 // wall time is mostly idle hand-offs between its worker threads.
 // (c) OpenCV cv::imdecode is not measured: Ocula links only OpenCV's
@@ -17,7 +19,9 @@
 #include <vector>
 
 #include "http_client.h"
+#include "vision/classifier.h"
 #include "vision/image.h"
+#include "vision/model_manifest.h"
 #include "vision/jpeg_turbo.h"
 
 namespace ocula {
@@ -99,6 +103,21 @@ int main(int argc, char** argv) {
   Cost probe = Measure(images, passes, [&](const std::string& b) {
     return ProbeImage(b, limits).ok();
   });
+  Cost full = Measure(images, passes, [&](const std::string& b) {
+    return DecodeImage(b, 1 << 20, limits).ok();  // never upscaled: full resolution
+  });
+  auto manifest = LoadModelManifest(std::string(OCULA_SOURCE_DIR) + "/models/classify/model.toml");
+  if (!manifest.ok()) {
+    std::fprintf(stderr, "%s (run scripts/prepare-models.sh)\n",
+                 std::string(manifest.status().message()).c_str());
+    return 1;
+  }
+  std::vector<RgbImage> pixels;
+  for (const auto& b : images) pixels.push_back(DecodeImage(b, short_side, limits)->rgb);
+  size_t next = 0;
+  Cost preprocess = Measure(images, passes, [&](const std::string&) {
+    return PreprocessImage(pixels[next++ % pixels.size()], manifest->input).ok();
+  });
 
   std::printf("%zu JPEGs, short_side %d, one thread, median of %d passes\n\n", images.size(),
               short_side, passes);
@@ -111,6 +130,9 @@ int main(int argc, char** argv) {
   row("(a) libvips (DecodeImageWithVips)", vips);
   row("(b) TurboJPEG fast path (DecodeImage)", fast);
   row("    of which libvips header read (ProbeImage)", probe);
+  row("(b) at full resolution (no shrink-on-load)", full);
+  std::printf("| classifier preprocessing (%dx%d tensor from the decoded pixels) | %.2f | %.2f | - | - |\n",
+              manifest->input.width, manifest->input.height, preprocess.wall_ms, preprocess.cpu_ms);
   std::printf("| (c) OpenCV cv::imdecode | n/a | n/a | - | - |\n\n");
   std::printf("(c) skipped: OpenCV imgcodecs is not installed (Ocula links core/imgproc/dnn).\n");
   return 0;
