@@ -1,5 +1,7 @@
 #include "app/serve.h"
 
+#include <malloc.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -93,6 +95,19 @@ sigset_t BlockShutdownSignals() {
   return set;
 }
 
+// glibc malloc: every upload allocates and frees ~100 KB bodies on several
+// threads, and with the default settings each thread's heap is trimmed back
+// to the kernel and grown again over and over (sysmalloc, madvise, page
+// faults). Keeping up to 16 MiB free per heap, and serving blocks up to
+// 4 MiB (decoded images, tensors) from the heap instead of fresh mmaps, cut
+// the server's CPU per upload by about a fifth (2.7 -> 2.1 ms on disk, 8
+// connections, --role api; 439 -> 540 uploads/s). Glibc only; a no-op
+// failure elsewhere is harmless. GLIBC_TUNABLES still overrides.
+void TuneMalloc() {
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 16 << 20);
+}
+
 void AddGauges(MetricsRegistry& metrics, MetadataStore& metadata, EventBus& bus) {
   metrics.AddGauge("ocula_queue_depth", "Events waiting or in progress, by topic.",
                    [&bus](auto& out) {
@@ -114,7 +129,7 @@ WorkerOptions WorkerOptionsFrom(const Config& c, Role role) {
   options.threads = role == Role::kApi ? 0 : WorkerThreads(c);
   options.max_attempts = c.max_attempts;
   options.model_retry = std::chrono::seconds(c.model_retry_s);
-  options.nice = c.worker_nice;
+  options.nice = role == Role::kAll ? c.worker_nice : 0;  // only HTTP threads to make room for
   return options;
 }
 
@@ -188,6 +203,7 @@ StatusOr<std::unique_ptr<Access>> OpenAccess(const Config& config, Role role) {
 }  // namespace
 
 int Serve(const Config& config, Role role) {
+  TuneMalloc();
   auto analyzer_options = AnalyzerOptionsFrom(config);
   if (!analyzer_options.ok()) {
     spdlog::critical("configuration error: {}", analyzer_options.status().ToString());

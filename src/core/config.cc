@@ -231,7 +231,8 @@ std::vector<Setting> MakeSettings() {
       Number("workers.nice", "OCULA_WORKER_NICE",
              "How much nicer (lower scheduling priority) analysis threads run than the "
              "rest of the process, so uploads and reads are served promptly while "
-             "analysis uses the CPU left over. 0 = same priority.",
+             "analysis uses the CPU left over. Role all only (a worker process has no "
+             "HTTP to make room for). 0 = same priority.",
              &C::worker_nice, 0, 19),
       Number("workers.shutdown_deadline_s", "OCULA_SHUTDOWN_DEADLINE_S",
              "Seconds in-flight work may take to finish on shutdown.",
