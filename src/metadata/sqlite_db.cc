@@ -29,6 +29,7 @@ Status SetPragma(Connection& connection, std::string_view pragma, std::string_vi
   }
   return absl::OkStatus();
 }
+
 // The write mutex of the database file at `path` (see Connection::write_mutex).
 std::shared_ptr<absl::Mutex> WriteMutexFor(const std::string& path) {
   static absl::Mutex registry_mu;
