@@ -9,7 +9,6 @@
 // (c) OpenCV cv::imdecode is not measured: Ocula links only OpenCV's
 // core/imgproc/dnn modules, and imgcodecs is not installed.
 #include <CLI/CLI.hpp>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "http_client.h"
+#include "proc_stats.h"
 #include "vision/classifier.h"
 #include "vision/image.h"
 #include "vision/model_manifest.h"
@@ -39,12 +39,6 @@ std::vector<std::string> LoadJpegs(const std::string& dir, size_t n) {
   return out;
 }
 
-double NowMs(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 struct Cost {
   double wall_ms = 0;  // per image
   double cpu_ms = 0;   // per image, process CPU time (all threads)
@@ -62,10 +56,10 @@ Cost Measure(const std::vector<std::string>& images, int passes,
   }
   std::vector<Cost> costs;
   for (int pass = 0; pass < passes; ++pass) {
-    double wall0 = NowMs(CLOCK_MONOTONIC), cpu0 = NowMs(CLOCK_PROCESS_CPUTIME_ID);
+    double wall0 = bench::ClockMs(CLOCK_MONOTONIC), cpu0 = bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID);
     for (const auto& img : images) fn(img);
-    costs.push_back({(NowMs(CLOCK_MONOTONIC) - wall0) / images.size(),
-                     (NowMs(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / images.size()});
+    costs.push_back({(bench::ClockMs(CLOCK_MONOTONIC) - wall0) / images.size(),
+                     (bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / images.size()});
   }
   std::sort(costs.begin(), costs.end(),
             [](const Cost& a, const Cost& b) { return a.wall_ms < b.wall_ms; });

@@ -33,12 +33,6 @@ struct BareResult {
   double cpu_s_per_image = 0;
 };
 
-double ProcessCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
 // Bare per-image work: Analyzer::Analyze on `threads` threads over the photos
 // (models loaded before the clock starts).
 BareResult BareRate(const std::vector<std::string>& photos, int threads,
@@ -54,7 +48,7 @@ BareResult BareRate(const std::vector<std::string>& photos, int threads,
   }
   std::atomic<size_t> next{0};
   std::vector<std::thread> pool;
-  double cpu_start = ProcessCpuSeconds();
+  double cpu_start_ms = bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID);
   auto start = SteadyClock::now();
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
@@ -63,7 +57,8 @@ BareResult BareRate(const std::vector<std::string>& photos, int threads,
   }
   for (auto& t : pool) t.join();
   double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  return {photos.size() / seconds, (ProcessCpuSeconds() - cpu_start) / photos.size()};
+  return {photos.size() / seconds,
+          (bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID) - cpu_start_ms) / 1000 / photos.size()};
 }
 
 struct PipelineResult {

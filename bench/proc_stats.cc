@@ -18,6 +18,12 @@ double StatusFieldMb(const std::string& status, const std::string& field) {
 
 }  // namespace
 
+double ClockMs(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 ProcessStats ReadProcessStats(pid_t pid) {
   ProcessStats stats;
   std::string base = "/proc/" + std::to_string(pid);

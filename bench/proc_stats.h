@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <time.h>
 
 namespace ocula::bench {
 
@@ -14,5 +15,9 @@ struct ProcessStats {
 
 // Zeros when the process is gone.
 ProcessStats ReadProcessStats(pid_t pid);
+
+// `clock` now, in ms: CLOCK_MONOTONIC for wall time, CLOCK_PROCESS_CPUTIME_ID
+// for this process's CPU time (all threads).
+double ClockMs(clockid_t clock);
 
 }  // namespace ocula::bench

@@ -15,7 +15,6 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <thread>
 
 #include "http_client.h"
@@ -42,12 +41,6 @@ double MedianBetween(const std::vector<Sample>& samples, double from_s, double t
     if (s.at_s >= from_s && s.at_s < to_s) v.push_back(s.rss_mb);
   }
   return Median(v);
-}
-
-double Metric(int port, const std::string& pattern) {
-  std::string body = testing::Get(port, "/metrics").body;
-  std::smatch m;
-  return std::regex_search(body, m, std::regex(pattern)) ? std::stod(m[1]) : 0;
 }
 
 }  // namespace
@@ -101,7 +94,7 @@ int main(int argc, char** argv) {
   }
   for (auto& t : clients) t.join();
   bench::ProcessStats end = bench::ReadProcessStats(server.pid());
-  double done = Metric(server.port(), "ocula_analyses_total\\{outcome=\"done\"\\} ([0-9.e+]+)");
+  double done = bench::AnalysesDone(server.port());
   server.Kill9();
   std::filesystem::remove_all(dir);
 

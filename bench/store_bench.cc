@@ -8,7 +8,6 @@
 // analysis, step by step. The analysis written is a real one (the Analyzer on
 // one photo, default features), so the result write has its real size.
 #include <CLI/CLI.hpp>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -24,17 +23,12 @@
 #include "http_client.h"
 #include "metadata/metadata_store_sqlite.h"
 #include "pipeline/ingest.h"
+#include "proc_stats.h"
 #include "server_process.h"
 #include "vision/analyzer.h"
 
 namespace ocula {
 namespace {
-
-double NowMs(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "store bench: %s\n", what.c_str());
@@ -53,9 +47,9 @@ struct Step {
 
 // Runs `fn(i)` for i in [0, n) and returns its mean cost per call.
 Step Time(const std::string& name, size_t n, const std::function<void(size_t)>& fn) {
-  double wall0 = NowMs(CLOCK_MONOTONIC), cpu0 = NowMs(CLOCK_PROCESS_CPUTIME_ID);
+  double wall0 = bench::ClockMs(CLOCK_MONOTONIC), cpu0 = bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID);
   for (size_t i = 0; i < n; ++i) fn(i);
-  return {name, (NowMs(CLOCK_MONOTONIC) - wall0) / n, (NowMs(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / n};
+  return {name, (bench::ClockMs(CLOCK_MONOTONIC) - wall0) / n, (bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / n};
 }
 
 // The analysis of `photo` by the default pipeline, as the worker stores it.

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "http_client.h"
@@ -30,6 +31,13 @@ int64_t ParseRfc3339Ms(const std::string& s) {
 }
 
 }  // namespace
+
+double AnalysesDone(int port) {
+  std::string body = testing::Get(port, "/metrics").body;
+  std::smatch m;
+  static const std::regex kDone("ocula_analyses_total\\{outcome=\"done\"\\} ([0-9.e+]+)");
+  return std::regex_search(body, m, kDone) ? std::stod(m[1]) : 0;
+}
 
 std::vector<std::string> LoadPhotos(const std::string& dir, int n) {
   std::vector<std::string> files;

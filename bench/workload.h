@@ -21,6 +21,9 @@ struct WorkloadResult {
   int failed = 0;                    // not acknowledged, or analysis failed
 };
 
+// ocula_analyses_total{outcome="done"} from the server's /metrics (0 when absent).
+double AnalysesDone(int port);
+
 // Posts every photo to `port` (the api) and waits for every analysis.
 WorkloadResult RunWorkload(int port, const std::vector<std::string>& photos, int concurrency);
 
