@@ -14,6 +14,7 @@ namespace ocula {
 namespace {
 
 using sqlite::Connection;
+using sqlite::SharedFile;
 using sqlite::Statement;
 using sqlite::Transaction;
 
@@ -52,6 +53,16 @@ CREATE INDEX queue_acked_time ON queue_acked (acked_ms);
 )sql";
 constexpr std::string_view kQueueSteps[] = {kQueueV1};
 
+// Why a message that has used up its attempts is dead-lettered: its last
+// lease expired (`leased`) or its last attempt was nacked.
+std::string ExhaustedReason(int64_t attempts, bool leased, const std::string& last_error) {
+  std::string reason = leased ? absl::StrCat("visibility timeout expired after ", attempts,
+                                             " attempts")
+                              : absl::StrCat("gave up after ", attempts, " attempts");
+  if (!last_error.empty()) absl::StrAppend(&reason, " (last error: ", last_error, ")");
+  return reason;
+}
+
 Status LeaseLost(const Message& message) {
   return absl::FailedPreconditionError(
       absl::StrCat("lease of message '", message.id, "' was lost (expired or already settled)"));
@@ -60,7 +71,12 @@ Status LeaseLost(const Message& message) {
 class SqliteEventBus : public EventBus {
  public:
   SqliteEventBus(std::unique_ptr<Connection> db, const EventBusOptions& options, Clock& clock)
-      : options_(options), clock_(clock), db_mu_(db->write_mutex()), db_(std::move(db)) {}
+      : options_(options),
+        clock_(clock),
+        tenancy_(db->file(), SharedFile::Tenant::kQueue),
+        file_(tenancy_.file()),
+        db_mu_(db->write_mutex()),
+        db_(std::move(db)) {}
 
   Status Publish(const Message& message) override;
   StatusOr<std::optional<Message>> Receive(const std::string& topic,
@@ -76,10 +92,10 @@ class SqliteEventBus : public EventBus {
 
  private:
   // Leases the next visible message of `topic`, if any, without waiting.
+  // Visible messages that have used up their attempts (their last lease
+  // expired) are dead-lettered on the way, one by one as they come up, so
+  // that a claim reads O(1) rows however long the backlog.
   StatusOr<std::optional<Message>> TryClaim(const std::string& topic);
-  // Within a transaction: dead-letters visible messages of `topic` that have
-  // used up their attempts (their last lease expired).
-  Status DeadLetterExhausted(const std::string& topic, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   // Within a transaction: the attempts of `message` when its receipt is
   // current, else FailedPrecondition.
   StatusOr<int64_t> LeasedAttempts(const Message& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
@@ -91,6 +107,8 @@ class SqliteEventBus : public EventBus {
 
   const EventBusOptions options_;
   Clock& clock_;
+  const SharedFile::Tenancy tenancy_;
+  SharedFile& file_;
 
   absl::Mutex& db_mu_;  // shared with the metadata store when it uses the same file
   const std::unique_ptr<Connection> db_ ABSL_PT_GUARDED_BY(db_mu_);
@@ -120,7 +138,10 @@ Status SqliteEventBus::Publish(const Message& message) {
     OCULA_RETURN_IF_ERROR(stmt.Run());
   }
   Signal();
-  return absl::OkStatus();
+  // Durable before the publisher goes on (the relay then marks the event
+  // relayed), unless the metadata store is in this file: its later write
+  // then comes after this one in the same log.
+  return file_.Hosts(SharedFile::Tenant::kMetadata) ? absl::OkStatus() : file_.SyncLog();
 }
 
 StatusOr<std::optional<Message>> SqliteEventBus::Receive(const std::string& topic,
@@ -164,54 +185,47 @@ StatusOr<std::optional<Message>> SqliteEventBus::TryClaim(const std::string& top
     if (!any) return std::nullopt;
   }
   OCULA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
-  OCULA_RETURN_IF_ERROR(DeadLetterExhausted(topic, now));
-  Message message;
-  {
-    OCULA_ASSIGN_OR_RETURN(
-        Statement next,
-        db_->Prepare("SELECT id, payload, attempts FROM queue WHERE topic = ? "
-                     "AND visible_at_ms <= ? ORDER BY visible_at_ms, rowid LIMIT 1"));
-    next.BindText(1, topic).BindInt(2, now);
-    OCULA_ASSIGN_OR_RETURN(bool found, next.Step());
-    if (!found) {
-      OCULA_RETURN_IF_ERROR(txn.Commit());  // keeps the dead-lettering
-      return std::nullopt;
+  while (true) {  // each pass leases the next message or dead-letters it
+    Message message;
+    int64_t attempts = 0;
+    std::string exhausted_reason;
+    {
+      OCULA_ASSIGN_OR_RETURN(
+          Statement next,
+          db_->Prepare("SELECT id, payload, attempts, receipt IS NOT NULL, last_error FROM queue "
+                       "WHERE topic = ? AND visible_at_ms <= ? ORDER BY visible_at_ms, rowid "
+                       "LIMIT 1"));
+      next.BindText(1, topic).BindInt(2, now);
+      OCULA_ASSIGN_OR_RETURN(bool found, next.Step());
+      if (!found) {
+        OCULA_RETURN_IF_ERROR(txn.Commit());  // keeps any dead-lettering
+        return std::nullopt;
+      }
+      message.id = next.ColumnText(0);
+      message.payload = next.ColumnText(1);
+      attempts = next.ColumnInt(2);
+      if (attempts >= options_.max_attempts) {
+        exhausted_reason = ExhaustedReason(attempts, next.ColumnInt(3) != 0, next.ColumnText(4));
+      }
     }
-    message.id = next.ColumnText(0);
+    if (!exhausted_reason.empty()) {
+      OCULA_RETURN_IF_ERROR(MoveToDeadLetters(message.id, exhausted_reason, now));
+      continue;
+    }
     message.topic = topic;
-    message.payload = next.ColumnText(1);
-    message.attempt = static_cast<int>(next.ColumnInt(2)) + 1;
+    message.attempt = static_cast<int>(attempts) + 1;
     message.receipt = RandomToken();
+    OCULA_ASSIGN_OR_RETURN(
+        Statement lease,
+        db_->Prepare("UPDATE queue SET visible_at_ms = ?2, attempts = attempts + 1, "
+                     "receipt = ?3 WHERE id = ?1"));
+    lease.BindText(1, message.id)
+        .BindInt(2, now + options_.visibility_timeout.count())
+        .BindText(3, message.receipt);
+    OCULA_RETURN_IF_ERROR(lease.Run());
+    OCULA_RETURN_IF_ERROR(txn.Commit());
+    return message;
   }
-  OCULA_ASSIGN_OR_RETURN(Statement lease,
-                         db_->Prepare("UPDATE queue SET visible_at_ms = ?2, attempts = attempts + 1, "
-                                      "receipt = ?3 WHERE id = ?1"));
-  lease.BindText(1, message.id)
-      .BindInt(2, now + options_.visibility_timeout.count())
-      .BindText(3, message.receipt);
-  OCULA_RETURN_IF_ERROR(lease.Run());
-  OCULA_RETURN_IF_ERROR(txn.Commit());
-  return message;
-}
-
-Status SqliteEventBus::DeadLetterExhausted(const std::string& topic, int64_t now) {
-  OCULA_ASSIGN_OR_RETURN(
-      Statement move,
-      db_->Prepare("INSERT OR REPLACE INTO dead_letters "
-                   "(id, topic, payload, attempts, reason, dead_at_ms) "
-                   "SELECT id, topic, payload, attempts, "
-                   "CASE WHEN receipt IS NOT NULL "
-                   "THEN 'visibility timeout expired after ' || attempts || ' attempts' "
-                   "ELSE 'gave up after ' || attempts || ' attempts' END "
-                   "|| COALESCE(' (last error: ' || last_error || ')', ''), ?3 "
-                   "FROM queue WHERE topic = ?1 AND visible_at_ms <= ?3 AND attempts >= ?2"));
-  move.BindText(1, topic).BindInt(2, options_.max_attempts).BindInt(3, now);
-  OCULA_RETURN_IF_ERROR(move.Run());
-  if (db_->Changes() == 0) return absl::OkStatus();
-  OCULA_ASSIGN_OR_RETURN(
-      Statement remove,
-      db_->Prepare("DELETE FROM queue WHERE topic = ?1 AND visible_at_ms <= ?3 AND attempts >= ?2"));
-  return remove.BindText(1, topic).BindInt(2, options_.max_attempts).BindInt(3, now).Run();
 }
 
 StatusOr<int64_t> SqliteEventBus::LeasedAttempts(const Message& message) {
@@ -339,6 +353,7 @@ void SqliteEventBus::WakeAll() {
 }
 
 Status SqliteEventBus::CheckHealth() {
+  OCULA_RETURN_IF_ERROR(file_.SyncFailure());
   absl::MutexLock lock(&db_mu_);
   OCULA_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT 1"));
   return stmt.Run();
@@ -355,7 +370,8 @@ StatusOr<std::unique_ptr<EventBus>> OpenSqliteEventBus(const std::string& db_pat
         "event bus options: need visibility_timeout > 0, max_attempts >= 1 and "
         "0 <= backoff_base <= backoff_max");
   }
-  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db, Connection::Open(db_path));
+  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db,
+                         Connection::Open(db_path, sqlite::Durability::kOnSyncLog));
   OCULA_RETURN_IF_ERROR(
       sqlite::ApplyMigrations(*db, kMigrationsTable, kQueueSteps, clock.NowMs()).status());
   return std::make_unique<SqliteEventBus>(std::move(db), options, clock);

@@ -12,6 +12,11 @@
 // instead of delivering it again. Nack/DeadLetterNow/Ack with a receipt that
 // is no longer current return FailedPrecondition.
 // DeadLetters lists the most recent first.
+// Durability (metadata/sqlite_file.h): Publish is durable when it returns,
+// or, when the metadata store is in the same file, no later than the
+// store's next write (the relay's mark); leases, acks and nacks survive a
+// crash of the process, and a power loss once a later write syncs (a lost
+// ack means one redelivery).
 // Waiting: Receive is woken at once by Publish/Nack in this process and polls
 // every 50 ms for messages published by other processes or made visible by
 // the passing of time. Visibility and backoff use the given Clock; the wait

@@ -15,6 +15,7 @@ namespace {
 
 using sqlite::Connection;
 using sqlite::ConnectionPool;
+using sqlite::SharedFile;
 using sqlite::Statement;
 using sqlite::Transaction;
 
@@ -118,6 +119,8 @@ class SqliteMetadataStore : public MetadataStore {
   SqliteMetadataStore(std::unique_ptr<Connection> writer,
                       std::vector<std::unique_ptr<Connection>> readers, Clock& clock)
       : clock_(clock),
+        tenancy_(writer->file(), SharedFile::Tenant::kMetadata),
+        file_(tenancy_.file()),
         writer_mu_(writer->write_mutex()),
         writer_(std::move(writer)),
         readers_(std::move(readers)) {}
@@ -140,14 +143,35 @@ class SqliteMetadataStore : public MetadataStore {
   Status CheckHealth() override;
 
  private:
+  // The transactions of CreateImage and DeleteImage (SyncLog comes after,
+  // outside the write mutex).
+  StatusOr<CreateResult> InsertImageAndEvent(const ImageRecord& image, const OutboxEvent& event);
+  Status DeleteImageRows(const std::string& id);
+  // Makes a worker's write durable before the worker acks its event, unless
+  // the queue is in this file (then the ack comes later in the same log).
+  Status SyncUnlessQueueHere() {
+    return file_.Hosts(SharedFile::Tenant::kQueue) ? absl::OkStatus() : file_.SyncLog();
+  }
+
   Clock& clock_;
+  const SharedFile::Tenancy tenancy_;
+  SharedFile& file_;
   absl::Mutex& writer_mu_;  // shared with the queue when it uses the same file
   const std::unique_ptr<Connection> writer_ ABSL_PT_GUARDED_BY(writer_mu_);
   ConnectionPool readers_;
 };
 
+// Durable when it returns, as the upload is acknowledged next (also when an
+// idempotent retry finds the document that a concurrent request committed).
 StatusOr<CreateResult> SqliteMetadataStore::CreateImage(const ImageRecord& image,
                                                         const OutboxEvent& event) {
+  OCULA_ASSIGN_OR_RETURN(CreateResult created, InsertImageAndEvent(image, event));
+  OCULA_RETURN_IF_ERROR(file_.SyncLog());
+  return created;
+}
+
+StatusOr<CreateResult> SqliteMetadataStore::InsertImageAndEvent(const ImageRecord& image,
+                                                                const OutboxEvent& event) {
   if (image.id.empty() || event.id.empty()) {
     return absl::InvalidArgumentError("CreateImage: image id and event id are required");
   }
@@ -226,6 +250,11 @@ StatusOr<ImagePage> SqliteMetadataStore::ListImages(const ListQuery& query) {
 }
 
 Status SqliteMetadataStore::DeleteImage(const std::string& id) {
+  OCULA_RETURN_IF_ERROR(DeleteImageRows(id));
+  return file_.SyncLog();
+}
+
+Status SqliteMetadataStore::DeleteImageRows(const std::string& id) {
   absl::MutexLock lock(&writer_mu_);
   OCULA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_));
   OCULA_RETURN_IF_ERROR(RunWithId(*writer_, "DELETE FROM images WHERE id = ?", id));
@@ -252,41 +281,47 @@ Status SqliteMetadataStore::SetResult(const std::string& id, const ImageResult& 
   if (result.status != ImageStatus::kDone && result.status != ImageStatus::kFailed) {
     return absl::InvalidArgumentError("SetResult: status must be done or failed");
   }
-  absl::MutexLock lock(&writer_mu_);
-  OCULA_ASSIGN_OR_RETURN(
-      Statement stmt,
-      writer_->Prepare("UPDATE images SET status = ?2, "
-                       "metadata_json = CASE WHEN ?3 = '' THEN metadata_json ELSE ?3 END, "
-                       "analysis_json = ?4, error_json = ?5, pipeline_version = ?6, "
-                       "version = version + 1, updated_ms = ?7 WHERE id = ?1"));
-  stmt.BindText(1, id)
-      .BindText(2, ToString(result.status))
-      .BindText(3, result.metadata_json)
-      .BindText(4, result.analysis_json)
-      .BindText(5, result.error_json)
-      .BindText(6, result.pipeline_version)
-      .BindInt(7, clock_.NowMs());
-  OCULA_RETURN_IF_ERROR(stmt.Run());
-  return writer_->Changes() > 0 ? absl::OkStatus() : NoSuchImage(id);
+  {
+    absl::MutexLock lock(&writer_mu_);
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt,
+        writer_->Prepare("UPDATE images SET status = ?2, "
+                         "metadata_json = CASE WHEN ?3 = '' THEN metadata_json ELSE ?3 END, "
+                         "analysis_json = ?4, error_json = ?5, pipeline_version = ?6, "
+                         "version = version + 1, updated_ms = ?7 WHERE id = ?1"));
+    stmt.BindText(1, id)
+        .BindText(2, ToString(result.status))
+        .BindText(3, result.metadata_json)
+        .BindText(4, result.analysis_json)
+        .BindText(5, result.error_json)
+        .BindText(6, result.pipeline_version)
+        .BindInt(7, clock_.NowMs());
+    OCULA_RETURN_IF_ERROR(stmt.Run());
+    if (writer_->Changes() == 0) return NoSuchImage(id);
+  }
+  return SyncUnlessQueueHere();
 }
 
 Status SqliteMetadataStore::PutEmbedding(const std::string& id, const std::string& model,
                                          std::span<const float> vector) {
   if (model.empty()) return absl::InvalidArgumentError("PutEmbedding: model is required");
-  absl::MutexLock lock(&writer_mu_);
-  OCULA_ASSIGN_OR_RETURN(
-      Statement stmt,
-      writer_->Prepare("INSERT INTO embeddings (image_id, model, dims, vector) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT (image_id, model) DO UPDATE SET dims = excluded.dims, "
-                       "vector = excluded.vector"));
-  // float32 in host byte order (little-endian on every platform Ocula targets).
-  // A non-null pointer keeps an empty vector a zero-length blob, not NULL.
-  const void* bytes = vector.empty() ? static_cast<const void*>("") : vector.data();
-  stmt.BindText(1, id).BindText(2, model).BindInt(3, static_cast<int64_t>(vector.size()));
-  stmt.BindBlob(4, bytes, vector.size_bytes());
-  Status status = stmt.Run();
-  if (status.code() == StatusCode::kFailedPrecondition) return NoSuchImage(id);  // foreign key
-  return status;
+  {
+    absl::MutexLock lock(&writer_mu_);
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt,
+        writer_->Prepare("INSERT INTO embeddings (image_id, model, dims, vector) "
+                         "VALUES (?, ?, ?, ?) ON CONFLICT (image_id, model) "
+                         "DO UPDATE SET dims = excluded.dims, vector = excluded.vector"));
+    // float32 in host byte order (little-endian on every platform Ocula targets).
+    // A non-null pointer keeps an empty vector a zero-length blob, not NULL.
+    const void* bytes = vector.empty() ? static_cast<const void*>("") : vector.data();
+    stmt.BindText(1, id).BindText(2, model).BindInt(3, static_cast<int64_t>(vector.size()));
+    stmt.BindBlob(4, bytes, vector.size_bytes());
+    Status status = stmt.Run();
+    if (status.code() == StatusCode::kFailedPrecondition) return NoSuchImage(id);  // foreign key
+    OCULA_RETURN_IF_ERROR(status);
+  }
+  return SyncUnlessQueueHere();
 }
 
 StatusOr<std::vector<float>> SqliteMetadataStore::GetEmbedding(const std::string& id,
@@ -398,6 +433,7 @@ StatusOr<std::map<ImageStatus, int64_t>> SqliteMetadataStore::CountByStatus() {
 }
 
 Status SqliteMetadataStore::CheckHealth() {
+  OCULA_RETURN_IF_ERROR(file_.SyncFailure());
   auto reader = readers_.Acquire();
   OCULA_ASSIGN_OR_RETURN(Statement stmt, reader->Prepare("SELECT 1"));
   return stmt.Run();
@@ -407,7 +443,8 @@ Status SqliteMetadataStore::CheckHealth() {
 
 StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const std::string& db_path,
                                                                  Clock& clock) {
-  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, Connection::Open(db_path));
+  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                         Connection::Open(db_path, sqlite::Durability::kOnSyncLog));
   OCULA_RETURN_IF_ERROR(sqlite::ApplyMigrations(*writer, kMetadataMigrationsTable,
                                                 MetadataMigrations(), clock.NowMs())
                             .status());

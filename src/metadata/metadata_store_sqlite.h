@@ -1,6 +1,12 @@
 // The embedded MetadataStore: image documents, embeddings and the outbox in
-// one SQLite database file (WAL mode; see sqlite_db.h for the durability
-// settings). Several processes may open the same file.
+// one SQLite database file (WAL mode). Several processes may open the same file.
+//
+// Durability (sqlite_file.h): CreateImage and DeleteImage are durable when
+// they return (the log is fsynced, shared with concurrent callers);
+// SetResult and PutEmbedding too, unless the embedded queue is in the same
+// file (then they become durable no later than the ack of their event);
+// MarkProcessing and MarkRelayed survive a crash of the process, and a power
+// loss once a later write syncs.
 //
 // Connections: one writer connection behind a mutex (SQLite allows one writer
 // at a time anyway; serializing in process avoids busy-waiting on its file

@@ -2,8 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <filesystem>
-#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -30,21 +28,6 @@ Status SetPragma(Connection& connection, std::string_view pragma, std::string_vi
   return absl::OkStatus();
 }
 
-// The write mutex of the database file at `path` (see Connection::write_mutex).
-std::shared_ptr<absl::Mutex> WriteMutexFor(const std::string& path) {
-  static absl::Mutex registry_mu;
-  static auto* registry = new std::map<std::string, std::weak_ptr<absl::Mutex>>();
-  std::error_code ec;
-  std::string key = std::filesystem::weakly_canonical(path, ec).string();
-  if (ec) key = path;
-  absl::MutexLock lock(&registry_mu);
-  std::shared_ptr<absl::Mutex> mutex = (*registry)[key].lock();
-  if (!mutex) {
-    mutex = std::make_shared<absl::Mutex>();
-    (*registry)[key] = mutex;
-  }
-  return mutex;
-}
 }  // namespace
 
 Status ErrorStatus(int rc, sqlite3* db, std::string_view what) {
@@ -151,7 +134,8 @@ bool Statement::ColumnIsNull(int column) const {
 
 // ---- Connection ----
 
-StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
+StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
+                                                      Durability durability) {
   if (path.empty() || path == ":memory:") {
     return absl::InvalidArgumentError("sqlite: a database file path is required");
   }
@@ -164,11 +148,13 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path) 
     sqlite3_close_v2(db);
     return status;
   }
-  auto connection = std::make_unique<Connection>(Passkey(), db, WriteMutexFor(path));
+  auto connection = std::make_unique<Connection>(Passkey(), db, SharedFile::For(path));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   OCULA_RETURN_IF_ERROR(SetPragma(*connection, "PRAGMA journal_mode=WAL", "wal"));
-  OCULA_RETURN_IF_ERROR(connection->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  OCULA_RETURN_IF_ERROR(connection->Exec(durability == Durability::kEachCommit
+                                             ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                             : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
   return connection;
 }
 

@@ -18,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "core/status.h"
+#include "metadata/sqlite_file.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -69,25 +70,32 @@ class Statement {
   int bind_rc_ = 0;  // first failed binding, reported by Step
 };
 
+// When a COMMIT on a connection survives a power loss.
+enum class Durability {
+  kEachCommit,  // synchronous=FULL: every COMMIT fsyncs the log before it returns
+  // synchronous=NORMAL: a COMMIT survives a crash of the process at once and
+  // a power loss once SharedFile::SyncLog has run (see sqlite_file.h).
+  kOnSyncLog,
+};
+
 class Connection {
  public:
   // Opens (creating when missing) the database file at `path` with:
   //   journal_mode=WAL    readers never block the writer and vice versa;
-  //   synchronous=FULL    in WAL mode, NORMAL does not fsync the log at each
-  //                       commit, so a committed (acknowledged) upload could
-  //                       vanish on power loss; FULL syncs every commit;
+  //   synchronous         FULL or NORMAL by `durability`;
   //   busy_timeout        waits for other writers (other processes) instead
   //                       of failing at once;
   //   foreign_keys=ON.
   // In-memory databases are not supported (each connection would get its own).
-  static StatusOr<std::unique_ptr<Connection>> Open(const std::string& path);
+  static StatusOr<std::unique_ptr<Connection>> Open(
+      const std::string& path, Durability durability = Durability::kEachCommit);
   // For Open only (the Passkey cannot be made elsewhere).
   class Passkey {
     friend class Connection;
     Passkey() = default;
   };
-  Connection(Passkey, sqlite3* db, std::shared_ptr<absl::Mutex> write_mutex)
-      : db_(db), write_mutex_(std::move(write_mutex)) {}
+  Connection(Passkey, sqlite3* db, std::shared_ptr<SharedFile> file)
+      : db_(db), file_(std::move(file)) {}
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -100,17 +108,14 @@ class Connection {
   // Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t Changes() const;
 
-  // One mutex per database file, shared by every Connection to that file in
-  // this process. The components writing one file (the metadata store and
-  // the embedded queue) hold it around their writes, so their writers queue
-  // here instead of meeting SQLITE_BUSY and sleeping in SQLite's busy
-  // handler (1 ms or more per collision). Other processes still wait through
-  // busy_timeout.
-  absl::Mutex& write_mutex() const { return *write_mutex_; }
+  // What every Connection to this file in this process shares: the write
+  // mutex, the log's group commit, the tenants (sqlite_file.h).
+  const std::shared_ptr<SharedFile>& file() const { return file_; }
+  absl::Mutex& write_mutex() const { return file_->write_mutex(); }
 
  private:
   sqlite3* db_;
-  std::shared_ptr<absl::Mutex> write_mutex_;
+  std::shared_ptr<SharedFile> file_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 

@@ -10,6 +10,7 @@ ocula_test(storage_test SOURCES
   storage/outbox_relay_test.cc
   storage/backend_config_test.cc
   storage/sigv4_test.cc
+  storage/sqlite_file_test.cc
   LIBS ocula_blob ocula_metadata ocula_events nlohmann_json::nlohmann_json)
 # Shared test helpers: "storage/temp_dir.h".
 target_include_directories(storage_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
