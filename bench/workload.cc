@@ -61,8 +61,9 @@ WorkloadResult RunWorkload(int port, const std::vector<std::string>& photos, int
   std::vector<std::thread> clients;
   for (int c = 0; c < concurrency; ++c) {
     clients.emplace_back([&] {
+      testing::KeepAliveClient client(port);
       for (size_t i = next++; i < photos.size(); i = next++) {
-        auto r = testing::Post(port, "/v1/images", "image/jpeg", photos[i]);
+        auto r = client.Send({"POST", "/v1/images", {{"Content-Type", "image/jpeg"}}, photos[i]});
         if (r.status == 202) ids[i] = json::parse(r.body)["id"];
       }
     });

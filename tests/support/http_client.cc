@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -43,8 +44,9 @@ bool SendAll(int fd, const std::string& data) {
   return true;
 }
 
-std::string Head(const ClientRequest& r, size_t content_length) {
-  std::string head = r.method + " " + r.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+std::string Head(const ClientRequest& r, size_t content_length, bool keep_alive = false) {
+  std::string head = r.method + " " + r.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: " +
+                     (keep_alive ? "keep-alive" : "close") + "\r\n";
   bool has_length = false;
   bool has_key = !r.send_key;
   for (const auto& [k, v] : r.headers) {
@@ -124,6 +126,61 @@ ClientResponse Send(int port, const ClientRequest& request, int timeout_ms) {
     return failed;
   }
   return Parse(raw);
+}
+
+KeepAliveClient::~KeepAliveClient() {
+  if (fd_ >= 0) close(fd_);
+}
+
+ClientResponse KeepAliveClient::Send(const ClientRequest& request) {
+  ClientResponse failed;
+  for (int attempt = 0; attempt < 2; ++attempt) {  // once more on a fresh connection
+    if (fd_ < 0) {
+      if ((fd_ = Connect(port_, 30000)) < 0) {
+        failed.error = std::string("connect: ") + std::strerror(errno);
+        return failed;
+      }
+      int one = 1;  // head and body go as two writes: no Nagle delay between them (as curl)
+      setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    ClientResponse response;
+    if (SendAll(fd_, Head(request, request.body.size(), true)) && SendAll(fd_, request.body) &&
+        ReadResponse(response)) {
+      if (response.Header("connection") == "close") Reset();
+      return response;
+    }
+    Reset();
+    failed.error = "connection lost";
+  }
+  return failed;
+}
+
+bool KeepAliveClient::ReadResponse(ClientResponse& out) {
+  char buf[65536];
+  size_t head_end;
+  while ((head_end = pending_.find("\r\n\r\n")) == std::string::npos) {
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    pending_.append(buf, static_cast<size_t>(n));
+  }
+  out = Parse(pending_.substr(0, head_end + 4));
+  const std::string length = out.Header("content-length");
+  if (out.status == 0 || length.empty()) return false;  // only sized bodies here
+  const size_t body_end = head_end + 4 + std::stoul(length);
+  while (pending_.size() < body_end) {
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    pending_.append(buf, static_cast<size_t>(n));
+  }
+  out.body = pending_.substr(head_end + 4, body_end - head_end - 4);
+  pending_.erase(0, body_end);
+  return true;
+}
+
+void KeepAliveClient::Reset() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+  pending_.clear();
 }
 
 ClientResponse Get(int port, const std::string& path,

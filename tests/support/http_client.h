@@ -37,6 +37,27 @@ ClientResponse Post(int port, const std::string& path, const std::string& conten
                     std::vector<std::pair<std::string, std::string>> headers = {});
 ClientResponse Delete(int port, const std::string& path);
 
+// One kept-alive connection, as HTTP client libraries keep them: requests go
+// one after another on it, and it reconnects once when the server has closed
+// it. Responses must have a Content-Length. Not thread-safe.
+class KeepAliveClient {
+ public:
+  explicit KeepAliveClient(int port) : port_(port) {}
+  ~KeepAliveClient();
+  KeepAliveClient(const KeepAliveClient&) = delete;
+  KeepAliveClient& operator=(const KeepAliveClient&) = delete;
+
+  ClientResponse Send(const ClientRequest& request);
+
+ private:
+  bool ReadResponse(ClientResponse& out);
+  void Reset();
+
+  int port_;
+  int fd_ = -1;
+  std::string pending_;  // bytes read past the last response
+};
+
 // Sends the request line, headers (announcing `announced_length` bytes) and
 // only `sent` of the body, then closes the connection abruptly.
 void SendTruncated(int port, const std::string& path, const std::string& content_type,
