@@ -162,7 +162,16 @@ BEGIN
 END;
 )sql";
 
-constexpr std::string_view kSteps[] = {kV1, kV2};
+// Version 3: outbox_pending indexed `relayed` alone, so the relay's prune
+// ("relayed = 1 AND created_ms < ?", after every batch) read every event
+// relayed in the last hour. (relayed, created_ms) serves it as a range, and
+// still serves "relayed = 0 ORDER BY created_ms, rowid" without sorting.
+constexpr std::string_view kV3 = R"sql(
+DROP INDEX outbox_pending;
+CREATE INDEX outbox_relayed_created ON outbox (relayed, created_ms);
+)sql";
+
+constexpr std::string_view kSteps[] = {kV1, kV2, kV3};
 }  // namespace
 
 std::span<const std::string_view> MetadataMigrations() { return kSteps; }

@@ -164,7 +164,13 @@ CREATE TRIGGER images_change_update AFTER UPDATE OF status, version ON images
   FOR EACH ROW EXECUTE FUNCTION ocula_log_change();
 )sql";
 
-constexpr std::string_view kSteps[] = {kV1};
+// Version 2: the relay's prune ("relayed AND created_ms < $1", after every
+// batch) had no index and read the whole outbox table.
+constexpr std::string_view kV2 = R"sql(
+CREATE INDEX outbox_relayed ON outbox (created_ms) WHERE relayed;
+)sql";
+
+constexpr std::string_view kSteps[] = {kV1, kV2};
 
 }  // namespace
 
