@@ -22,8 +22,8 @@ run() {
 run build/bench/ocula_bench_decode
 run build/bench/ocula_bench_features --images 30
 run build/bench/ocula_bench_store
-run build/bench/ocula_bench_pipeline --images 300 --features "" --out bench/results/pipeline-classification.json
-run build/bench/ocula_bench_pipeline --images 200 --out bench/results/pipeline-default.json
+run build/bench/ocula_bench_pipeline --images 1000 --features "" --out bench/results/pipeline-classification.json
+run build/bench/ocula_bench_pipeline --images 300 --out bench/results/pipeline-default.json
 run build/bench/ocula_bench_http
 run build/bench/ocula_bench_soak --minutes "${OCULA_SOAK_MINUTES:-10}"
 if [ "${OCULA_BENCH_SCALEOUT:-0}" = "1" ]; then
