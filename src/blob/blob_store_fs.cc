@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <set>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "core/group_sync.h"
 #include "core/ids.h"
 #include "spdlog/spdlog.h"
 
@@ -191,7 +193,44 @@ bool SubtreeMayMatch(std::string_view dir_prefix, std::string_view prefix,
 
 }  // namespace
 
-FsBlobStore::FsBlobStore(std::string root_dir) : root_(std::move(root_dir)) {}
+// The directory fsyncs of concurrent Puts: each Put names the directory its
+// rename changed, and one round of the group fsyncs every directory named
+// since the last round (usually just images/).
+struct FsBlobStore::DirSyncs {
+  absl::Mutex mu;
+  std::set<std::string> pending ABSL_GUARDED_BY(mu);
+  GroupSync group{[this] { return SyncPending(); }};
+
+  Status Sync(std::string dir) {
+    {
+      absl::MutexLock lock(&mu);
+      pending.insert(std::move(dir));
+    }
+    return group.Sync();
+  }
+
+  Status SyncPending() {
+    std::set<std::string> dirs;
+    {
+      absl::MutexLock lock(&mu);
+      dirs.swap(pending);
+    }
+    for (auto it = dirs.begin(); it != dirs.end(); ++it) {
+      Status status = SyncDir(*it);
+      if (status.ok()) continue;
+      // Callers of a later round may have named these too: sync them again then.
+      absl::MutexLock lock(&mu);
+      pending.insert(it, dirs.end());
+      return status;
+    }
+    return absl::OkStatus();
+  }
+};
+
+FsBlobStore::FsBlobStore(std::string root_dir)
+    : root_(std::move(root_dir)), dir_syncs_(std::make_unique<DirSyncs>()) {}
+
+FsBlobStore::~FsBlobStore() = default;
 
 std::string FsBlobStore::PathOf(std::string_view key) const {
   return absl::StrCat(root_, "/", AbslView(key));
@@ -225,7 +264,7 @@ Status FsBlobStore::PutOnce(const std::string& path, std::string_view data) {
     RemoveTemp(temp);
     return status;
   }
-  return SyncDir(DirName(path));
+  return dir_syncs_->Sync(DirName(path));
 }
 
 Status FsBlobStore::Put(std::string_view key, std::string_view data) {

@@ -4,7 +4,8 @@
 // Durability: Put writes a temporary file beside the target, fsyncs it,
 // renames it over the target and fsyncs the directory (and any directory it
 // had to create), so an acknowledged Put survives a crash or power loss and a
-// reader never sees a partial blob. Temporary names contain '~', which no key
+// reader never sees a partial blob. Concurrent Puts share the directory
+// fsync (one for all the renames made meanwhile; core/group_sync.h). Temporary names contain '~', which no key
 // may contain, so List never reports them; a crash can leave one behind, which
 // is harmless and may be removed by an operator.
 //
@@ -26,6 +27,7 @@ class FsBlobStore : public BlobStore {
  public:
   // `root_dir` must exist; MakeFsBlobStore creates it.
   explicit FsBlobStore(std::string root_dir);
+  ~FsBlobStore() override;
 
   Status Put(std::string_view key, std::string_view data) override;
   StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view key) override;
@@ -49,6 +51,8 @@ class FsBlobStore : public BlobStore {
                  std::string_view start_after, size_t limit, std::vector<BlobInfo>& out);
 
   const std::string root_;  // without a trailing '/'
+  struct DirSyncs;
+  const std::unique_ptr<DirSyncs> dir_syncs_;
 };
 
 // Creates `root_dir` (and its parents) when missing and returns a store over

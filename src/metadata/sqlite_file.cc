@@ -43,28 +43,19 @@ Status SharedFile::SyncFileData(const std::string& path) {
                                           " failed: ", std::strerror(error)));
 }
 
-Status SharedFile::SyncLog() {
-  absl::MutexLock lock(&sync_mu_);
-  const uint64_t ticket = ++sync_requests_;  // the caller committed before this
-  auto no_sync_running = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_) { return !syncing_; };
-  while (true) {
-    if (!failed_.ok()) return failed_;
-    if (synced_ >= ticket) return absl::OkStatus();
-    if (!syncing_) break;
-    // The running sync may have started before this caller's commit: wait for
-    // it, then look again (a later sync, maybe led by this thread, covers it).
-    sync_mu_.Await(absl::Condition(&no_sync_running));
-  }
-  syncing_ = true;
-  const uint64_t covers = sync_requests_;  // every ticket so far was taken after its commit
-  sync_mu_.Unlock();
+SharedFile::SharedFile(std::string log_path, SyncFn sync)
+    : log_path_(std::move(log_path)),
+      sync_(std::move(sync)),
+      group_sync_([this] { return SyncUnlessFailed(); }) {}
+
+Status SharedFile::SyncLog() { return group_sync_.Sync(); }
+
+// GroupSync runs one at a time, so failed_ cannot change during the sync.
+Status SharedFile::SyncUnlessFailed() {
+  if (Status failed = SyncFailure(); !failed.ok()) return failed;
   Status status = sync_(log_path_);
-  sync_mu_.Lock();
-  syncing_ = false;
-  if (status.ok()) {
-    synced_ = covers;
-    return status;
-  }
+  if (status.ok()) return status;
+  absl::MutexLock lock(&failed_mu_);
   failed_ = absl::InternalError(absl::StrCat(
       status.message(), "; transactions committed since the last sync may not be on disk, "
                         "so this database refuses writes that must be durable until Ocula is "
@@ -74,7 +65,7 @@ Status SharedFile::SyncLog() {
 }
 
 Status SharedFile::SyncFailure() {
-  absl::MutexLock lock(&sync_mu_);
+  absl::MutexLock lock(&failed_mu_);
   return failed_;
 }
 

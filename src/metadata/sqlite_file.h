@@ -18,13 +18,13 @@
 #pragma once
 
 #include <atomic>
-#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "core/group_sync.h"
 #include "core/status.h"
 
 namespace ocula::sqlite {
@@ -41,8 +41,7 @@ class SharedFile {
   static Status SyncFileData(const std::string& path);
 
   // Use For(), except in tests of the group commit.
-  explicit SharedFile(std::string log_path, SyncFn sync = SyncFileData)
-      : log_path_(std::move(log_path)), sync_(std::move(sync)) {}
+  explicit SharedFile(std::string log_path, SyncFn sync = SyncFileData);
   SharedFile(const SharedFile&) = delete;
   SharedFile& operator=(const SharedFile&) = delete;
 
@@ -54,7 +53,7 @@ class SharedFile {
 
   // Makes every transaction committed to this file so far durable: one
   // fdatasync of the write-ahead log, shared by the threads that ask while it
-  // runs (group commit). Transactions that a checkpoint has already moved
+  // runs (group commit, core/group_sync.h). Transactions that a checkpoint has already moved
   // into the database file are durable already (SQLite syncs the log before
   // and the database after a checkpoint). Call without holding write_mutex,
   // so that other writers go on meanwhile.
@@ -83,16 +82,17 @@ class SharedFile {
   bool Hosts(Tenant tenant) const { return tenants_[static_cast<int>(tenant)].load() > 0; }
 
  private:
+  // One fdatasync, unless an earlier one failed (then that error).
+  Status SyncUnlessFailed();
+
   const std::string log_path_;
   const SyncFn sync_;
   absl::Mutex write_mutex_;
   std::atomic<int> tenants_[2] = {0, 0};
+  GroupSync group_sync_;
 
-  absl::Mutex sync_mu_;
-  uint64_t sync_requests_ ABSL_GUARDED_BY(sync_mu_) = 0;  // tickets handed out
-  uint64_t synced_ ABSL_GUARDED_BY(sync_mu_) = 0;         // tickets covered by a finished sync
-  bool syncing_ ABSL_GUARDED_BY(sync_mu_) = false;
-  Status failed_ ABSL_GUARDED_BY(sync_mu_);  // set by a failed fdatasync, for good
+  absl::Mutex failed_mu_;
+  Status failed_ ABSL_GUARDED_BY(failed_mu_);  // set by a failed fdatasync, for good
 };
 
 }  // namespace ocula::sqlite

@@ -1,14 +1,10 @@
-// SharedFile: the group commit of a SQLite file's log, its failure mode and
-// its tenants.
+// SharedFile: the sync of a SQLite file's log (shared by GroupSync, tested in
+// core/group_sync_test.cc), its failure mode and its tenants.
 #include "metadata/sqlite_file.h"
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <chrono>
 #include <fstream>
-#include <thread>
-#include <vector>
 
 #include "storage/temp_dir.h"
 
@@ -16,34 +12,6 @@ namespace ocula::sqlite {
 namespace {
 
 using Tenant = SharedFile::Tenant;
-
-TEST(SharedFileTest, ConcurrentCallersShareSyncsAndEachWaitsForOneStartedAfterIt) {
-  std::atomic<int> started{0}, finished{0};
-  SharedFile file("unused", [&](const std::string&) {
-    started.fetch_add(1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    finished.fetch_add(1);
-    return absl::OkStatus();
-  });
-  constexpr int kThreads = 8;
-  std::atomic<int> violations{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&] {
-      for (int round = 0; round < 5; ++round) {
-        // A sync running now may have begun before this caller's commit; the
-        // next one to start cannot have.
-        const int started_before = started.load();
-        Status status = file.SyncLog();
-        if (!status.ok() || finished.load() < started_before + 1) violations.fetch_add(1);
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(violations.load(), 0);
-  EXPECT_GE(started.load(), 5);
-  EXPECT_LT(started.load(), kThreads * 5) << "no fdatasync was shared";
-}
 
 TEST(SharedFileTest, AFailedSyncFailsTheFileForGood) {
   int calls = 0;
