@@ -99,64 +99,80 @@ std::optional<uint32_t> TiffOrientation(std::string_view tiff) {
 
 // ---- Resampling ---------------------------------------------------------------
 
-// For each output sample along one axis, the first input index and the
-// normalised weights of a triangle filter of radius max(1, in/out).
+// The taps of a triangle filter of radius max(1, in/out) along one axis:
+// output sample o is the sum over k < taps of weights[o * taps + k] times
+// input sample first[o] + k. Every output reads `taps` inputs (zero weights
+// pad the shorter ones), so the loops have no per-sample bounds.
 struct AxisWeights {
+  int taps = 0;
   std::vector<int> first;
-  std::vector<std::vector<float>> weights;
+  std::vector<float> weights;
 };
 
 AxisWeights TriangleWeights(int in, int out) {
-  AxisWeights axis;
-  axis.first.resize(out);
-  axis.weights.resize(out);
   const double scale = static_cast<double>(in) / out;
   const double radius = std::max(1.0, scale);
+  std::vector<int> lo(out);
+  std::vector<std::vector<float>> w(out);
+  size_t taps = 1;
   for (int o = 0; o < out; ++o) {
     double center = (o + 0.5) * scale - 0.5;
-    int lo = std::max(0, static_cast<int>(std::ceil(center - radius)));
+    lo[o] = std::max(0, static_cast<int>(std::ceil(center - radius)));
     int hi = std::min(in - 1, static_cast<int>(std::floor(center + radius)));
-    std::vector<float> w;
     double sum = 0;
-    for (int i = lo; i <= hi; ++i) {
+    for (int i = lo[o]; i <= hi; ++i) {
       double v = std::max(0.0, 1.0 - std::abs(i - center) / radius);
-      w.push_back(static_cast<float>(v));
+      w[o].push_back(static_cast<float>(v));
       sum += v;
     }
     if (sum <= 0) {  // cannot happen for in >= out, kept for safety
-      lo = std::clamp(static_cast<int>(std::lround(center)), 0, in - 1);
-      w.assign(1, 1.0f);
+      lo[o] = std::clamp(static_cast<int>(std::lround(center)), 0, in - 1);
+      w[o].assign(1, 1.0f);
       sum = 1;
     }
-    for (float& v : w) v = static_cast<float>(v / sum);
-    axis.first[o] = lo;
-    axis.weights[o] = std::move(w);
+    for (float& v : w[o]) v = static_cast<float>(v / sum);
+    taps = std::max(taps, w[o].size());
+  }
+  AxisWeights axis{static_cast<int>(taps), std::vector<int>(out), std::vector<float>(out * taps)};
+  for (int o = 0; o < out; ++o) {
+    // Near the far edge, start earlier so that all `taps` inputs exist.
+    const int first = std::min(lo[o], in - axis.taps);
+    axis.first[o] = first;
+    for (size_t k = 0; k < w[o].size(); ++k) {
+      axis.weights[o * taps + (lo[o] - first) + k] = w[o][k];
+    }
   }
   return axis;
 }
 
-uint8_t ToByte(float v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
+// Rounds to nearest (half away from zero, as std::lround) and clamps; exact
+// for every float, and cheap enough to vectorise.
+uint8_t ToByte(float v) {
+  return static_cast<uint8_t>(std::clamp(static_cast<double>(v) + 0.5, 0.0, 255.0));
+}
 
 }  // namespace
 
 RgbImage ResampleRgb(const RgbImage& in, int out_w, int out_h) {
-  AxisWeights wx = TriangleWeights(in.width, out_w);
-  AxisWeights wy = TriangleWeights(in.height, out_h);
+  const AxisWeights wx = TriangleWeights(in.width, out_w);
+  const AxisWeights wy = TriangleWeights(in.height, out_h);
   // Horizontal pass: in.height rows of out_w pixels, kept in float.
   std::vector<float> rows(static_cast<size_t>(in.height) * out_w * 3);
   for (int y = 0; y < in.height; ++y) {
     const uint8_t* src = in.pixels.data() + static_cast<size_t>(y) * in.width * 3;
     float* dst = rows.data() + static_cast<size_t>(y) * out_w * 3;
     for (int x = 0; x < out_w; ++x) {
-      float acc[3] = {0, 0, 0};
       const uint8_t* p = src + static_cast<size_t>(wx.first[x]) * 3;
-      for (float w : wx.weights[x]) {
-        acc[0] += w * p[0];
-        acc[1] += w * p[1];
-        acc[2] += w * p[2];
-        p += 3;
+      const float* w = wx.weights.data() + static_cast<size_t>(x) * wx.taps;
+      float r = 0, g = 0, b = 0;
+      for (int k = 0; k < wx.taps; ++k, p += 3) {
+        r += w[k] * p[0];
+        g += w[k] * p[1];
+        b += w[k] * p[2];
       }
-      std::copy(acc, acc + 3, dst + static_cast<size_t>(x) * 3);
+      dst[3 * x] = r;
+      dst[3 * x + 1] = g;
+      dst[3 * x + 2] = b;
     }
   }
   // Vertical pass.
@@ -165,10 +181,11 @@ RgbImage ResampleRgb(const RgbImage& in, int out_w, int out_h) {
   std::vector<float> acc(row_len);
   for (int y = 0; y < out_h; ++y) {
     std::fill(acc.begin(), acc.end(), 0.0f);
-    int src_y = wy.first[y];
-    for (float w : wy.weights[y]) {
-      const float* src = rows.data() + static_cast<size_t>(src_y++) * row_len;
-      for (size_t i = 0; i < row_len; ++i) acc[i] += w * src[i];
+    const float* w = wy.weights.data() + static_cast<size_t>(y) * wy.taps;
+    for (int k = 0; k < wy.taps; ++k) {
+      if (w[k] == 0) continue;  // padding
+      const float* src = rows.data() + static_cast<size_t>(wy.first[y] + k) * row_len;
+      for (size_t i = 0; i < row_len; ++i) acc[i] += w[k] * src[i];
     }
     uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * row_len;
     for (size_t i = 0; i < row_len; ++i) dst[i] = ToByte(acc[i]);
