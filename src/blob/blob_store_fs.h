@@ -5,9 +5,10 @@
 // renames it over the target and fsyncs the directory (and any directory it
 // had to create), so an acknowledged Put survives a crash or power loss and a
 // reader never sees a partial blob. Concurrent Puts share the directory
-// fsync (one for all the renames made meanwhile; core/group_sync.h). Temporary names contain '~', which no key
-// may contain, so List never reports them; a crash can leave one behind, which
-// is harmless and may be removed by an operator.
+// fsync (one for all the renames made meanwhile; core/group_sync.h).
+// Temporary names contain '~', which no key may contain, so List never
+// reports them; a crash can leave one behind, which is harmless and may be
+// removed by an operator.
 //
 // Delete removes directories left empty under the root.
 // Errors: ENOSPC/EDQUOT/EFBIG -> ResourceExhausted with reason
