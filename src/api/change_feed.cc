@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/thread_name.h"
 
 namespace ocula {
 namespace {
@@ -34,7 +35,10 @@ void ChangeFeed::Start() {
     absl::MutexLock lock(&mu_);
     stop_ = false;
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("ocula-feed");
+    Run();
+  });
 }
 
 void ChangeFeed::Stop() {

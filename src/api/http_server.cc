@@ -28,6 +28,7 @@
 #include "api/error_mapping.h"
 #include "api/http_parse.h"
 #include "core/ids.h"
+#include "core/thread_name.h"
 
 namespace ocula {
 
@@ -511,7 +512,12 @@ class HttpServer::Impl {
       spdlog::info("TLS on: certificate {}, key {}", options.tls_cert_file, options.tls_key_file);
     }
     Accept();
-    for (int i = 0; i < options.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (int i = 0; i < options.io_threads; ++i) {
+      threads_.emplace_back([this] {
+        SetThreadName("ocula-http");
+        io_.run();
+      });
+    }
     return absl::OkStatus();
   }
 

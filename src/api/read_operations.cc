@@ -1,6 +1,7 @@
 #include "api/read_operations.h"
 
 #include "core/ids.h"
+#include "core/thread_name.h"
 #include "vision/result_json.h"
 
 namespace ocula {
@@ -8,7 +9,12 @@ namespace ocula {
 ReadOperations::ReadOperations(AnalyzerPool& analyzers, Clock& clock, int threads,
                                size_t max_operations, std::chrono::hours ttl)
     : analyzers_(analyzers), clock_(clock), max_operations_(max_operations), ttl_(ttl) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      SetThreadName("ocula-read-op");
+      Run();
+    });
+  }
 }
 
 ReadOperations::~ReadOperations() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/time/time.h"
+#include "core/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace ocula {
@@ -19,7 +20,10 @@ void OutboxRelay::Start() {
     absl::MutexLock lock(&mu_);
     stopping_ = false;
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("ocula-relay");
+    Run();
+  });
 }
 
 void OutboxRelay::Stop() {

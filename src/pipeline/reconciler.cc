@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "core/thread_name.h"
+
 namespace ocula {
 namespace {
 
@@ -27,7 +29,10 @@ void Reconciler::Start() {
     absl::MutexLock lock(&mu_);
     stopping_ = false;
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("ocula-reconcile");
+    Run();
+  });
 }
 
 void Reconciler::Stop() {

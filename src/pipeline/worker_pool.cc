@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/thread_name.h"
 #include "events/blob_created.h"
 
 namespace ocula {
@@ -86,7 +87,12 @@ WorkerPool::WorkerPool(EventBus& bus, MetadataStore& metadata, BlobStore& blobs,
 WorkerPool::~WorkerPool() { Stop(); }
 
 void WorkerPool::Start() {
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { Run(i); });
+  for (int i = 0; i < options_.threads; ++i) {
+    threads_.emplace_back([this, i] {
+      SetThreadName("ocula-analyze" + std::to_string(i));
+      Run(i);
+    });
+  }
 }
 
 void WorkerPool::Stop() {

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/thread_name.h"
 #include "vision/model_runner_engines.h"
 
 namespace ocula::vision_internal {
@@ -109,7 +110,12 @@ class Watchdog {
     bool* fired;
   };
 
-  Watchdog() { std::thread([this] { Loop(); }).detach(); }
+  Watchdog() {
+    std::thread([this] {
+      SetThreadName("ocula-watchdog");
+      Loop();
+    }).detach();
+  }
 
   void Loop() {
     std::unique_lock lock(mu_);
