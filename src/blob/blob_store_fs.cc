@@ -218,7 +218,8 @@ struct FsBlobStore::DirSyncs {
     for (auto it = dirs.begin(); it != dirs.end(); ++it) {
       Status status = SyncDir(*it);
       if (status.ok()) continue;
-      // Callers of a later round may have named these too: sync them again then.
+      // This round's callers get the error; the next round syncs these
+      // directories again, as its callers may have renamed into them too.
       absl::MutexLock lock(&mu);
       pending.insert(it, dirs.end());
       return status;

@@ -9,8 +9,8 @@ GroupSync::GroupSync(SyncFn sync) : sync_(std::move(sync)), last_(std::make_shar
 Status GroupSync::Sync() {
   absl::MutexLock lock(&mu_);
   // `before` may have started before the caller's change; the round after it
-  // cannot have, so that round is the caller's.
-  // (A round gets its `next` only once it is done.)
+  // cannot have, so that round is the caller's. A round gets its `next` only
+  // once it is done.
   const std::shared_ptr<Round> before = last_;
   mu_.Await(absl::Condition(&before->done));
   if (std::shared_ptr<Round> mine = before->next) {  // led by another caller

@@ -226,5 +226,67 @@ TEST_F(JpegTurboTest, OrientationParserIsBoundsChecked) {
   }
 }
 
+// ResampleRgb against the filter written out directly, per output sample in
+// double precision: a triangle of radius max(1, in/out), normalised over the
+// input samples that exist. Sizes cover shrinking by less than 2x (3 taps,
+// with the padded taps near the far edge), by 4.6x, and enlarging.
+RgbImage ResampleReference(const RgbImage& in, int out_w, int out_h) {
+  auto weights = [](int in_size, int out_size, int o) {
+    const double scale = static_cast<double>(in_size) / out_size;
+    const double radius = std::max(1.0, scale);
+    const double center = (o + 0.5) * scale - 0.5;
+    std::vector<std::pair<int, double>> w;
+    double sum = 0;
+    for (int i = 0; i < in_size; ++i) {
+      const double v = std::max(0.0, 1.0 - std::abs(i - center) / radius);
+      if (v <= 0) continue;
+      w.emplace_back(i, v);
+      sum += v;
+    }
+    for (auto& [i, v] : w) v /= sum;
+    return w;
+  };
+  RgbImage out{out_w, out_h, std::vector<uint8_t>(static_cast<size_t>(out_w) * out_h * 3)};
+  for (int y = 0; y < out_h; ++y) {
+    const auto wy = weights(in.height, out_h, y);
+    for (int x = 0; x < out_w; ++x) {
+      const auto wx = weights(in.width, out_w, x);
+      for (int c = 0; c < 3; ++c) {
+        double acc = 0;
+        for (const auto& [sy, vy] : wy) {
+          for (const auto& [sx, vx] : wx) {
+            acc += vy * vx * in.pixels[(static_cast<size_t>(sy) * in.width + sx) * 3 + c];
+          }
+        }
+        out.pixels[(static_cast<size_t>(y) * out_w + x) * 3 + c] =
+            static_cast<uint8_t>(std::clamp(std::lround(acc), 0L, 255L));
+      }
+    }
+  }
+  return out;
+}
+
+TEST_F(JpegTurboTest, ResampleMatchesTheTriangleFilterWrittenOut) {
+  RgbImage in{75, 50, {}};
+  for (int y = 0; y < in.height; ++y) {
+    for (int x = 0; x < in.width; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        in.pixels.push_back(static_cast<uint8_t>((x * 37 + y * 91 + c * 53) % 256));
+      }
+    }
+  }
+  for (auto [w, h] : {std::pair{70, 47}, {16, 11}, {75, 50}, {101, 64}}) {
+    SCOPED_TRACE(testing::Message() << w << "x" << h);
+    const RgbImage fast = vision_internal::ResampleRgb(in, w, h);
+    const RgbImage reference = ResampleReference(in, w, h);
+    ASSERT_EQ(fast.pixels.size(), reference.pixels.size());
+    int worst = 0;
+    for (size_t i = 0; i < fast.pixels.size(); ++i) {
+      worst = std::max(worst, std::abs(fast.pixels[i] - reference.pixels[i]));
+    }
+    EXPECT_LE(worst, 1);  // float against double rounding only
+  }
+}
+
 }  // namespace
 }  // namespace ocula
