@@ -1,4 +1,5 @@
-// Image probing and decoding (libvips).
+// Image probing and decoding: JPEG through libjpeg-turbo and Ocula's own
+// EXIF reader, the other formats through libvips.
 //
 // ProbeImage reads only the header: format, size, frames. Uploads call it to
 // reject what is not an image, or is too large, before anything is stored.
@@ -60,10 +61,19 @@ std::string SniffMimeType(std::string_view bytes);
 // truncated), UnsupportedMediaType (a supported format left out of
 // limits.formats), InvalidImageSize (dimensions, pixel count, frames).
 //
-// libvips runs with its "untrusted" loaders blocked (vips_block_untrusted_set,
-// vips/vips.h, libvips >= 8.13): only the loader for the sniffed format may
-// read the bytes (ImageMagick's buffer loader is unblocked for BMP alone).
+// JPEG headers are read by libjpeg (jpeg_read_header: all markers up to the
+// first scan) and the orientation by Ocula's EXIF reader (vision/exif.h).
+// Other formats are read by libvips, which runs with its "untrusted" loaders
+// blocked (vips_block_untrusted_set, vips/vips.h, libvips >= 8.13): only the
+// loader for the sniffed format may read the bytes (ImageMagick's buffer
+// loader is unblocked for BMP alone).
 StatusOr<ImageHeader> ProbeImage(std::string_view bytes, const ImageLimits& limits);
+
+// Starts libvips once per process with Ocula's settings (untrusted loaders
+// blocked, no operation cache); later calls return the first result.
+// ProbeImage and DecodeImage call it when they need libvips, and so must any
+// other code before it calls libvips itself (JPEG input never starts it).
+Status EnsureVips();
 
 // Interleaved 8-bit RGB pixels, row-major.
 struct RgbImage {

@@ -11,91 +11,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "vision/exif.h"
 
 namespace ocula::vision_internal {
 namespace {
-
-// ---- EXIF orientation -------------------------------------------------------
-
-// Reads big- or little-endian integers from a byte range; every read is
-// bounds-checked and yields nullopt past the end.
-class ByteReader {
- public:
-  ByteReader(std::string_view bytes, bool little_endian)
-      : bytes_(bytes), little_endian_(little_endian) {}
-
-  std::optional<uint32_t> U16(size_t at) const { return Read(at, 2); }
-  std::optional<uint32_t> U32(size_t at) const { return Read(at, 4); }
-
- private:
-  std::optional<uint32_t> Read(size_t at, size_t n) const {
-    if (at > bytes_.size() || bytes_.size() - at < n) return std::nullopt;
-    uint32_t v = 0;
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t b = static_cast<uint8_t>(bytes_[at + (little_endian_ ? n - 1 - i : i)]);
-      v = v << 8 | b;
-    }
-    return v;
-  }
-
-  std::string_view bytes_;
-  bool little_endian_;
-};
-
-// The TIFF block inside the first APP1 "Exif\0\0" segment before the scan
-// data, or "" when there is none.
-std::string_view FindExifTiff(std::string_view jpeg) {
-  constexpr std::string_view kExifHeader("Exif\0\0", 6);
-  ByteReader be(jpeg, /*little_endian=*/false);
-  size_t at = 2;  // after SOI
-  while (at + 4 <= jpeg.size()) {
-    if (static_cast<uint8_t>(jpeg[at]) != 0xFF) return {};
-    uint8_t marker = static_cast<uint8_t>(jpeg[at + 1]);
-    if (marker == 0xFF) {  // fill byte
-      ++at;
-      continue;
-    }
-    if (marker == 0xDA || marker == 0xD9) return {};  // scan data or end: no EXIF
-    std::optional<uint32_t> length = be.U16(at + 2);
-    if (!length || *length < 2 || at + 2 + *length > jpeg.size()) return {};
-    std::string_view payload = jpeg.substr(at + 4, *length - 2);
-    if (marker == 0xE1 && payload.substr(0, kExifHeader.size()) == kExifHeader) {
-      return payload.substr(kExifHeader.size());
-    }
-    at += 2 + *length;
-  }
-  return {};
-}
-
-// The Orientation (0x0112) entry of IFD0 in the TIFF block `tiff`.
-std::optional<uint32_t> TiffOrientation(std::string_view tiff) {
-  if (tiff.size() < 8) return std::nullopt;
-  bool little_endian;
-  if (tiff.substr(0, 2) == "II") {
-    little_endian = true;
-  } else if (tiff.substr(0, 2) == "MM") {
-    little_endian = false;
-  } else {
-    return std::nullopt;
-  }
-  ByteReader r(tiff, little_endian);
-  if (r.U16(2) != 42u) return std::nullopt;
-  std::optional<uint32_t> ifd = r.U32(4);
-  if (!ifd) return std::nullopt;
-  std::optional<uint32_t> count = r.U16(*ifd);
-  if (!count) return std::nullopt;
-  constexpr uint32_t kOrientationTag = 0x0112;
-  constexpr uint32_t kShortType = 3;
-  for (uint32_t i = 0; i < *count; ++i) {
-    size_t entry = size_t{*ifd} + 2 + size_t{i} * 12;
-    std::optional<uint32_t> tag = r.U16(entry);
-    if (!tag) return std::nullopt;
-    if (*tag != kOrientationTag) continue;
-    if (r.U16(entry + 2) != kShortType || r.U32(entry + 4) != 1u) return std::nullopt;
-    return r.U16(entry + 8);
-  }
-  return std::nullopt;
-}
 
 // ---- Resampling ---------------------------------------------------------------
 
@@ -210,16 +129,6 @@ int ScaledSide(int side, int eighths) { return (side * eighths + 7) / 8; }
 
 }  // namespace
 
-int JpegExifOrientation(std::string_view bytes) {
-  if (bytes.size() < 4 || static_cast<uint8_t>(bytes[0]) != 0xFF ||
-      static_cast<uint8_t>(bytes[1]) != 0xD8) {
-    return 1;
-  }
-  std::optional<uint32_t> orientation = TiffOrientation(FindExifTiff(bytes));
-  if (!orientation || *orientation < 1 || *orientation > 8) return 1;
-  return static_cast<int>(*orientation);
-}
-
 int JpegScaleEighths(int width, int height, int short_side) {
   const int shorter = std::min(width, height);
   for (int k = 1; k < 8; ++k) {
@@ -262,6 +171,20 @@ std::pair<int, int> ShortSideSize(int width, int height, int short_side) {
     return s == shorter ? short_side : std::max(1, static_cast<int>(std::lround(s * scale)));
   };
   return {side(width), side(height)};
+}
+
+StatusOr<JpegInfo> ReadJpegInfo(std::string_view bytes) {
+  TjHandle handle(tjInitDecompress());
+  if (!handle) return absl::InternalError("TurboJPEG failed to start");
+  int width = 0, height = 0, subsamp = 0, colorspace = 0;
+  if (tjDecompressHeader3(handle.get(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                          bytes.size(), &width, &height, &subsamp, &colorspace) != 0) {
+    return TjFormatError(handle, "cannot read the JPEG header");
+  }
+  if (width < 1 || height < 1) {  // TurboJPEG accepts a tables-only stream as 0x0
+    return InvalidImageFormatError("cannot read the JPEG header: it holds no image");
+  }
+  return JpegInfo{width, height, colorspace == TJCS_CMYK || colorspace == TJCS_YCCK};
 }
 
 StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, int short_side) {

@@ -25,10 +25,22 @@ namespace ocula::vision_internal {
 StatusOr<DecodedImage> DecodeImageWithVips(std::string_view bytes, int short_side,
                                            const ImageLimits& limits);
 
-// The EXIF orientation (1-8) stored in the first APP1 "Exif" segment of the
-// JPEG `bytes`, or 1 when there is none or it cannot be read. Bounds-checked:
-// any byte string is safe input.
-int JpegExifOrientation(std::string_view bytes);
+// ProbeImage as it was before the fast path: libvips reads the header of
+// every format. Defined in image.cc; the tests and the decode benchmark
+// compare the JPEG header reader with it.
+StatusOr<ImageHeader> ProbeImageWithVips(std::string_view bytes, const ImageLimits& limits);
+
+// A JPEG's header as libjpeg reads it (jpeg_read_header: every marker up to
+// the first scan, tables included), without decoding any pixels.
+struct JpegInfo {
+  int width = 0;  // as stored, before EXIF orientation
+  int height = 0;
+  bool cmyk = false;  // CMYK or YCCK, which DecodeJpegTurbo declines
+};
+
+// InvalidArgument (reason InvalidImageFormat) when libjpeg cannot read the
+// header of `bytes`.
+StatusOr<JpegInfo> ReadJpegInfo(std::string_view bytes);
 
 // The numerator k of the DCT scaling factor k/8 (1 <= k <= 8) that yields the
 // smallest image whose shorter side is still >= `short_side`; 8 (no scaling,

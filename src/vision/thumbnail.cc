@@ -108,9 +108,9 @@ Status VipsError(const char* what) {
   return absl::InternalError(absl::StrCat(what, ": ", text));
 }
 
-// Encodes `image` as PNG or JPEG with libvips (initialised by the
-// ProbeImage/DecodeImage call that produced the pixels).
+// Encodes `image` as PNG or JPEG with libvips.
 StatusOr<std::string> Encode(const cv::Mat& image, bool png) {
+  OCULA_RETURN_IF_ERROR(EnsureVips());
   cv::Mat continuous = image.isContinuous() ? image : image.clone();
   VipsImage* vi =
       vips_image_new_from_memory(continuous.data, continuous.total() * 3, continuous.cols,

@@ -231,7 +231,13 @@ TEST_F(ScaleOutTest, PostgresRestartLosesNothingAcknowledged) {
   std::printf("postgres restart: %zu acknowledged, %d refused during the outage\n", ids.size(),
               refused.load());
   EXPECT_TRUE(WaitAllDone(api->port(), ids, 240).empty()) << Tail(api->log());
-  EXPECT_EQ(CountImages(api->port()), static_cast<int>(ids.size()));
+  // Every acknowledged upload is kept. A refused one may be kept too: when
+  // PostgreSQL stops during its COMMIT the reply is lost, the API cannot tell
+  // whether the commit happened and answers 503, keeping the blob (ingest.cc);
+  // the client's retry (with an Idempotency-Key) finds the document.
+  const int stored = CountImages(api->port());
+  EXPECT_GE(stored, static_cast<int>(ids.size()));
+  EXPECT_LE(stored, static_cast<int>(ids.size()) + refused.load());
 }
 
 TEST_F(ScaleOutTest, NatsRestartLosesNothingAcknowledged) {

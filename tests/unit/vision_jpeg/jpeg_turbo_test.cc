@@ -7,10 +7,12 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "vision/exif.h"
 #include "vision/image.h"
 #include "../vision/vision_test_util.h"
 
@@ -18,6 +20,7 @@ namespace ocula {
 namespace {
 
 using testing_vision::DecodeFull;
+using testing_vision::Message;
 using testing_vision::Pixels;
 using testing_vision::ReadFileOrDie;
 using testing_vision::TestDataPath;
@@ -32,9 +35,10 @@ using VipsImagePtr = std::unique_ptr<VipsImage, GObjectUnref>;
 
 // JPEG bytes of `pixels` saved by libvips with `options` (e.g. "[Q=95]"),
 // converted to `space` first (B_W, CMYK or sRGB), with EXIF `orientation`
-// when non-zero.
+// when non-zero and the libvips EXIF fields `exif` ("exif-ifd0-Make" -> "X").
 std::string EncodeJpeg(const Pixels& pixels, const char* options, int orientation = 0,
-                       VipsInterpretation space = VIPS_INTERPRETATION_sRGB) {
+                       VipsInterpretation space = VIPS_INTERPRETATION_sRGB,
+                       const std::map<std::string, std::string>& exif = {}) {
   (void)DecodeFull(ReadFileOrDie(TestDataPath("photos/fruits.jpg")));  // initialises libvips
   VipsImagePtr image(vips_image_new_from_memory_copy(pixels.rgb.data(), pixels.rgb.size(),
                                                      pixels.width, pixels.height, 3,
@@ -48,6 +52,9 @@ std::string EncodeJpeg(const Pixels& pixels, const char* options, int orientatio
     image.reset(converted);
   }
   if (orientation != 0) vips_image_set_int(image.get(), VIPS_META_ORIENTATION, orientation);
+  for (const auto& [field, value] : exif) {
+    vips_image_set_string(image.get(), field.c_str(), value.c_str());
+  }
   void* buffer = nullptr;
   size_t size = 0;
   std::string suffix = std::string(".jpg") + options;
@@ -211,6 +218,107 @@ TEST_F(JpegTurboTest, ShrinksOnLoadWithDctScaling) {
   EXPECT_GE(shorter, 256);
   EXPECT_LT(shorter, 512);
   EXPECT_NEAR(decoded->rgb.width, 2000 * 256 / 1500, 1);
+}
+
+// ProbeImage and DecodeImage read JPEG headers and EXIF without libvips;
+// what they report must be what libvips reported for every test photo.
+TEST_F(JpegTurboTest, ReadsHeadersAndExifLikeLibvipsOnEveryTestJpeg) {
+  limits_.min_dimension = 1;  // photos/scenetext_word01.jpg is 109x32
+  int count = 0, with_exif = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(TestDataPath(""))) {
+    if (!entry.is_regular_file()) continue;
+    std::string bytes = ReadFileOrDie(entry.path().string());
+    if (SniffMimeType(bytes) != "image/jpeg") continue;
+    SCOPED_TRACE(entry.path().string());
+    ++count;
+    auto probe = ProbeImage(bytes, limits_);
+    auto fast = DecodeImage(bytes, kShortSide, limits_);
+    auto vips = DecodeImageWithVips(bytes, kShortSide, limits_);
+    ASSERT_TRUE(probe.ok()) << probe.status();
+    ASSERT_TRUE(fast.ok()) << fast.status();
+    ASSERT_TRUE(vips.ok()) << vips.status();
+    auto vips_probe = vision_internal::ProbeImageWithVips(bytes, limits_);
+    ASSERT_TRUE(vips_probe.ok()) << vips_probe.status();
+    for (const ImageHeader* h : {&*probe, &fast->header, &*vips_probe}) {
+      EXPECT_EQ(h->format, vips->header.format);
+      EXPECT_EQ(h->mime_type, vips->header.mime_type);
+      EXPECT_EQ(h->width, vips->header.width);
+      EXPECT_EQ(h->height, vips->header.height);
+      EXPECT_EQ(h->frames, vips->header.frames);
+    }
+    EXPECT_EQ(fast->exif, vips->exif);
+    if (!vips->exif.empty()) ++with_exif;
+  }
+  std::printf("%d JPEGs, %d with EXIF fields\n", count, with_exif);
+  EXPECT_GE(count, 130);
+  EXPECT_GE(with_exif, 5);
+}
+
+TEST_F(JpegTurboTest, ReadsEveryReportedExifFieldLikeLibvips) {
+  const std::map<std::string, std::string> fields = {
+      {"exif-ifd0-Make", "OculaCam"},
+      {"exif-ifd0-Model", "Model 7 with a name longer than four bytes"},
+      {"exif-ifd0-Software", "ocula-test 1.0"},
+      {"exif-ifd2-DateTimeOriginal", "2026:12:05 10:11:12"},
+      {"exif-ifd3-GPSLatitudeRef", "N"},
+  };
+  std::string bytes =
+      EncodeJpeg(MarkedImage(120, 80), "[Q=90]", 3, VIPS_INTERPRETATION_sRGB, fields);
+  auto fast = DecodeImage(bytes, 1000, limits_);
+  auto vips = DecodeImageWithVips(bytes, 1000, limits_);
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  ASSERT_TRUE(vips.ok()) << vips.status();
+  const std::map<std::string, std::string> expected = {
+      {"Make", "OculaCam"},
+      {"Model", "Model 7 with a name longer than four bytes"},
+      {"Software", "ocula-test 1.0"},
+      {"DateTimeOriginal", "2026:12:05 10:11:12"},
+      {"Orientation", "3"},
+      {"GpsInfo", "present"},
+  };
+  EXPECT_EQ(fast->exif, expected);
+  EXPECT_EQ(vips->exif, expected);
+  EXPECT_EQ(vision_internal::JpegExifFields(bytes), expected);
+
+  // The fuzzer's seed with every field, its EXIF block written by hand.
+  const std::string seed = ReadFileOrDie(std::string(OCULA_SOURCE_DIR) +
+                                         "/fuzz/corpus/image_probe/exif_fields.jpg");
+  ImageLimits any_size;
+  any_size.min_dimension = 1;
+  auto seed_vips = DecodeImageWithVips(seed, 64, any_size);
+  ASSERT_TRUE(seed_vips.ok()) << seed_vips.status();
+  EXPECT_EQ(vision_internal::JpegExifFields(seed), seed_vips->exif);
+  EXPECT_EQ(seed_vips->exif.size(), 6u);
+
+  // Damaged EXIF is safe input (offsets and counts pointing anywhere): each
+  // byte of the segment set to 0x00 and to 0xFF yields known keys at most.
+  size_t exif = bytes.find("Exif");
+  ASSERT_NE(exif, std::string::npos);
+  for (size_t at = exif; at < exif + 400 && at < bytes.size(); ++at) {
+    for (char value : {'\x00', '\xFF'}) {
+      std::string damaged = bytes;
+      damaged[at] = value;
+      for (const auto& [key, text] : vision_internal::JpegExifFields(damaged)) {
+        ASSERT_TRUE(expected.count(key)) << at << ": " << key;
+        EXPECT_LE(text.size(), 256u);
+      }
+    }
+  }
+}
+
+TEST_F(JpegTurboTest, ProbeRefusesJpegWhoseHeaderLibjpegCannotRead) {
+  // JPEG by its first bytes and complete by its end marker, but no frame header.
+  std::string bytes = std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0", 20) +
+                      std::string(64, '\x55') + "\xFF\xD9";
+  auto status = ProbeImage(bytes, limits_).status();
+  EXPECT_EQ(ReasonOf(status), reason::kInvalidImageFormat) << status;
+  EXPECT_NE(Message(status).find("JPEG header"), std::string::npos) << status;
+  // An oversized frame: refused from the header alone.
+  Pixels wide{4000, 60, std::vector<uint8_t>(size_t{4000} * 60 * 3, 90)};
+  ImageLimits narrow;
+  narrow.max_dimension = 2000;
+  status = ProbeImage(EncodeJpeg(wide, "[Q=50]"), narrow).status();
+  EXPECT_EQ(ReasonOf(status), reason::kInvalidImageSize) << status;
 }
 
 TEST_F(JpegTurboTest, OrientationParserIsBoundsChecked) {

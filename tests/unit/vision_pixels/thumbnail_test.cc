@@ -4,6 +4,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vips/vips.h>
 
 #include <cstdio>
 #include <string>
@@ -42,6 +43,21 @@ TEST(ThumbnailTest, ValidatesSize) {
   EXPECT_EQ(ReasonOf(thumb.status()), reason::kInvalidThumbnailSize) << thumb.status();
   thumb = GenerateThumbnail(Photo("photos/orange.jpg"), ImageLimits{}, {0, 10, true}, {});
   EXPECT_EQ(ReasonOf(thumb.status()), reason::kInvalidThumbnailSize) << thumb.status();
+}
+
+// JPEG input is read without libvips, so the thumbnail encoder must start
+// libvips itself, with Ocula's settings (libvips would otherwise start on
+// its own, untrusted loaders allowed). ctest runs each test in its own
+// process: here nothing else has started it.
+TEST(ThumbnailTest, JpegThumbnailStartsLibvipsWithOculasSettings) {
+  auto thumb = GenerateThumbnail(Photo("photos/orange.jpg"), ImageLimits{}, {64, 48, false}, {});
+  ASSERT_TRUE(thumb.ok()) << thumb.status();
+  EXPECT_EQ(thumb->bytes.substr(0, 3), "\xFF\xD8\xFF");
+  const std::string svg = R"(<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>)";
+  VipsImage* out = nullptr;
+  EXPECT_NE(vips_svgload_buffer(const_cast<char*>(svg.data()), svg.size(), &out, nullptr), 0);
+  EXPECT_EQ(out, nullptr);
+  if (out != nullptr) g_object_unref(out);
 }
 
 TEST(ThumbnailTest, NotAnImage) {
