@@ -1,5 +1,6 @@
 #include "vision/exif.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -74,9 +75,9 @@ std::string_view FindExifTiff(std::string_view jpeg) {
   return {};
 }
 
-// One 12-byte directory entry: tag, type, count, and the value or its offset.
+// One 12-byte directory entry (after its tag): type, count, and the value or
+// its offset.
 struct Entry {
-  uint32_t tag = 0;
   uint32_t type = 0;
   uint32_t count = 0;
   size_t value_at = 0;  // where the value field (or the offset in it) starts
@@ -113,7 +114,7 @@ class Tiff {
       const size_t at = size_t{ifd} + 2 + size_t{i} * 12;
       std::optional<uint32_t> t = r_.U16(at), type = r_.U16(at + 2), n = r_.U32(at + 4);
       if (!t || !type || !n || at + 12 > r_.bytes().size()) return std::nullopt;
-      if (*t == tag) return Entry{*t, *type, *n, at + 8};
+      if (*t == tag) return Entry{*type, *n, at + 8};
     }
     return std::nullopt;
   }

@@ -188,16 +188,12 @@ StatusOr<JpegInfo> ReadJpegInfo(std::string_view bytes) {
 }
 
 StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, int short_side) {
+  OCULA_ASSIGN_OR_RETURN(const JpegInfo info, ReadJpegInfo(bytes));
+  if (info.cmyk) return std::nullopt;
   TjHandle handle(tjInitDecompress());
   if (!handle) return absl::InternalError("TurboJPEG failed to start");
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  int width = 0, height = 0, subsamp = 0, colorspace = 0;
-  if (tjDecompressHeader3(handle.get(), data, bytes.size(), &width, &height, &subsamp,
-                          &colorspace) != 0) {
-    return TjFormatError(handle, "cannot read the JPEG header");
-  }
-  if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) return std::nullopt;
-
+  const int width = info.width, height = info.height;
   const int eighths = JpegScaleEighths(width, height, short_side);
   RgbImage rgb{ScaledSide(width, eighths), ScaledSide(height, eighths), {}};
   rgb.pixels.resize(static_cast<size_t>(rgb.width) * rgb.height * 3);
