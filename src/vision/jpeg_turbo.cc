@@ -184,11 +184,12 @@ StatusOr<JpegInfo> ReadJpegInfo(std::string_view bytes) {
   if (width < 1 || height < 1) {  // TurboJPEG accepts a tables-only stream as 0x0
     return InvalidImageFormatError("cannot read the JPEG header: it holds no image");
   }
-  return JpegInfo{width, height, colorspace == TJCS_CMYK || colorspace == TJCS_YCCK};
+  return JpegInfo{width, height, colorspace == TJCS_CMYK || colorspace == TJCS_YCCK,
+                  JpegExifOrientation(bytes)};
 }
 
-StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, int short_side) {
-  OCULA_ASSIGN_OR_RETURN(const JpegInfo info, ReadJpegInfo(bytes));
+StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, const JpegInfo& info,
+                                                  int short_side) {
   if (info.cmyk) return std::nullopt;
   TjHandle handle(tjInitDecompress());
   if (!handle) return absl::InternalError("TurboJPEG failed to start");
@@ -205,7 +206,7 @@ StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, int sh
   if (auto [w, h] = ShortSideSize(width, height, short_side); w != rgb.width || h != rgb.height) {
     rgb = ResampleRgb(rgb, w, h);
   }
-  return ApplyExifOrientation(std::move(rgb), JpegExifOrientation(bytes));
+  return ApplyExifOrientation(std::move(rgb), info.orientation);
 }
 
 }  // namespace ocula::vision_internal

@@ -31,11 +31,13 @@ StatusOr<DecodedImage> DecodeImageWithVips(std::string_view bytes, int short_sid
 StatusOr<ImageHeader> ProbeImageWithVips(std::string_view bytes, const ImageLimits& limits);
 
 // A JPEG's header as libjpeg reads it (jpeg_read_header: every marker up to
-// the first scan, tables included), without decoding any pixels.
+// the first scan, tables included), without decoding any pixels, and its EXIF
+// orientation (exif.h).
 struct JpegInfo {
   int width = 0;  // as stored, before EXIF orientation
   int height = 0;
   bool cmyk = false;  // CMYK or YCCK, which DecodeJpegTurbo declines
+  int orientation = 1;
 };
 
 // InvalidArgument (reason InvalidImageFormat) when libjpeg cannot read the
@@ -70,7 +72,9 @@ RgbImage ResampleRgb(const RgbImage& image, int width, int height);
 // libvips' ICC handling) and any libjpeg warning (the general decoder's
 // fail_on policy decides: truncation fails, harmless warnings pass).
 // InvalidArgument (reason InvalidImageFormat) when libjpeg reports a fatal
-// error. The caller has already validated limits and structure (ProbeImage).
-StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, int short_side);
+// error. The caller has already validated limits and structure (ProbeImage)
+// and read `info` from the same bytes.
+StatusOr<std::optional<RgbImage>> DecodeJpegTurbo(std::string_view bytes, const JpegInfo& info,
+                                                  int short_side);
 
 }  // namespace ocula::vision_internal
