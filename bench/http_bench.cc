@@ -1,7 +1,8 @@
 // HTTP benchmarks with wrk (Debian's package) as the load generator, a second
 // process on the same machine:
 //   read   - GET /v1/images/{id} for random ids on a store of --documents
-//            analysed documents (seeded through the SQLite metadata store);
+//            analysed documents (seeded through the SQLite metadata store),
+//            at each of --read-connections (latency against throughput);
 //   upload - POST a ~100 KB JPEG on keep-alive connections while the default
 //            pipeline analyses what arrives (upload acceptance: blob stored,
 //            document and event committed).
@@ -153,14 +154,19 @@ std::vector<std::string> SeedDocuments(const std::string& dir, const std::string
   return ids;
 }
 
+// One load level of the read test.
 struct ReadResult {
+  int connections = 0;
   WrkResult wrk;
   double server_cpu_us_per_request = 0;
   double server_rss_mb = 0;
 };
 
-ReadResult ReadTest(const std::string& photo, int documents, int threads, int connections,
-                    int seconds) {
+// Seeds the store once, then runs wrk at each of `connection_levels` in turn
+// against one server (after a short unreported warm-up), so the levels differ
+// only in the offered concurrency: latency against throughput.
+std::vector<ReadResult> ReadTest(const std::string& photo, int documents, int threads,
+                                 const std::vector<int>& connection_levels, int seconds) {
   std::string dir = MemoryTempDir();
   auto start = std::chrono::steady_clock::now();
   std::vector<std::string> ids = SeedDocuments(dir, photo, documents);
@@ -176,17 +182,24 @@ ReadResult ReadTest(const std::string& photo, int documents, int threads, int co
   if (testing::Get(server.port(), "/v1/images/" + ids.back()).status != 200) {
     Fail("a seeded document cannot be read");
   }
-  ReadResult result;
-  auto before = bench::ReadProcessStats(server.pid());
-  result.wrk = RunWrk(server.port(), threads, connections, seconds, "get_by_id.lua",
-                      {ids_file, testing::kTestAdminKey});
-  auto after = bench::ReadProcessStats(server.pid());
-  double requests = result.wrk.requests_per_s * seconds;
-  result.server_cpu_us_per_request = (after.cpu_s - before.cpu_s) * 1e6 / std::max(1.0, requests);
-  result.server_rss_mb = after.rss_mb;
+  const std::vector<std::string> script_args = {ids_file, testing::kTestAdminKey};
+  RunWrk(server.port(), threads, connection_levels.front(), 2, "get_by_id.lua", script_args);
+  std::vector<ReadResult> results;
+  for (int connections : connection_levels) {
+    ReadResult result;
+    result.connections = connections;
+    auto before = bench::ReadProcessStats(server.pid());
+    result.wrk = RunWrk(server.port(), threads, connections, seconds, "get_by_id.lua", script_args);
+    auto after = bench::ReadProcessStats(server.pid());
+    double requests = result.wrk.requests_per_s * seconds;
+    result.server_cpu_us_per_request =
+        (after.cpu_s - before.cpu_s) * 1e6 / std::max(1.0, requests);
+    result.server_rss_mb = after.rss_mb;
+    results.push_back(std::move(result));
+  }
   server.Kill9();
   std::filesystem::remove_all(dir);
-  return result;
+  return results;
 }
 
 struct UploadResult {
@@ -218,40 +231,48 @@ UploadResult UploadTest(const std::string& photo_path, int threads, int connecti
 int main(int argc, char** argv) {
   using namespace ocula;
   CLI::App app{"Ocula HTTP benchmark (wrk)"};
-  int documents = 100000, seconds = 10, threads = 2, read_connections = 32, upload_connections = 8;
+  int documents = 100000, seconds = 10, threads = 2, upload_connections = 8;
+  std::vector<int> read_connections = {8, 16, 32, 64};
   std::string test = "all", out = "bench/results/http.json";
   std::string photo = "n02948072_candle.JPEG";  // 100,495 bytes, 500x375
   app.add_option("--test", test, "read, upload or all")->check(CLI::IsMember({"read", "upload", "all"}));
   app.add_option("--documents", documents, "Documents in the store for the read test");
   app.add_option("--seconds", seconds, "Duration of each wrk run");
   app.add_option("--threads", threads, "wrk threads");
-  app.add_option("--read-connections", read_connections, "wrk connections, read test");
+  app.add_option("--read-connections", read_connections,
+                 "wrk connections of the read test, one run per value (e.g. 8,16,32,64)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
   app.add_option("--upload-connections", upload_connections, "wrk connections, upload test");
   app.add_option("--out", out, "JSON results file");
   CLI11_PARSE(app, argc, argv);
 
   std::string photo_path = testing::ServerProcess::SharedDir() + "/testdata/imagenet-dev/" + photo;
   json results = {{"time", std::time(nullptr)}, {"seconds", seconds}, {"wrk_threads", threads}};
-  std::printf("| test | value |\n|---|---|\n");
   if (test != "upload") {
-    ReadResult r = ReadTest(testing::ReadFile(photo_path), documents, threads, read_connections,
-                            seconds);
-    std::printf("| GET /v1/images/{id}, %d documents, %d connections | %.0f requests/s |\n",
-                documents, read_connections, r.wrk.requests_per_s);
-    std::printf("| GET latency p50 / p99 | %.2f / %.2f ms |\n", r.wrk.p50_ms, r.wrk.p99_ms);
-    std::printf("| GET server CPU per request | %.0f us |\n", r.server_cpu_us_per_request);
-    std::printf("| GET non-2xx / socket errors | %ld / %ld |\n", r.wrk.non_2xx, r.wrk.errors);
-    results["read"] = {{"documents", documents},
-                       {"connections", read_connections},
-                       {"requests_per_s", r.wrk.requests_per_s},
-                       {"p50_ms", r.wrk.p50_ms},
-                       {"p99_ms", r.wrk.p99_ms},
-                       {"server_cpu_us_per_request", r.server_cpu_us_per_request},
-                       {"server_rss_mb", r.server_rss_mb},
-                       {"non_2xx", r.wrk.non_2xx},
-                       {"errors", r.wrk.errors}};
+    std::printf("GET /v1/images/{id} on %d documents\n\n"
+                "| connections | requests/s | p50 / p99 ms | server CPU per request | "
+                "non-2xx / socket errors |\n|---|---|---|---|---|\n",
+                documents);
+    json levels = json::array();
+    for (const ReadResult& r : ReadTest(testing::ReadFile(photo_path), documents, threads,
+                                        read_connections, seconds)) {
+      std::printf("| %d | %.0f | %.2f / %.2f | %.0f us | %ld / %ld |\n", r.connections,
+                  r.wrk.requests_per_s, r.wrk.p50_ms, r.wrk.p99_ms, r.server_cpu_us_per_request,
+                  r.wrk.non_2xx, r.wrk.errors);
+      levels.push_back({{"connections", r.connections},
+                        {"requests_per_s", r.wrk.requests_per_s},
+                        {"p50_ms", r.wrk.p50_ms},
+                        {"p99_ms", r.wrk.p99_ms},
+                        {"server_cpu_us_per_request", r.server_cpu_us_per_request},
+                        {"server_rss_mb", r.server_rss_mb},
+                        {"non_2xx", r.wrk.non_2xx},
+                        {"errors", r.wrk.errors}});
+    }
+    results["read"] = {{"documents", documents}, {"levels", levels}};
   }
   if (test != "read") {
+    std::printf("%s| test | value |\n|---|---|\n", test == "all" ? "\n" : "");
     UploadResult u = UploadTest(photo_path, threads, upload_connections, seconds);
     std::printf("| POST /v1/images (100 KB JPEG), %d connections | %.0f accepted/s |\n",
                 upload_connections, u.accepted_per_s);
