@@ -192,8 +192,7 @@ std::vector<ReadResult> ReadTest(const std::string& photo, int documents, int th
     result.wrk = RunWrk(server.port(), threads, connections, seconds, "get_by_id.lua", script_args);
     auto after = bench::ReadProcessStats(server.pid());
     double requests = result.wrk.requests_per_s * seconds;
-    result.server_cpu_us_per_request =
-        (after.cpu_s - before.cpu_s) * 1e6 / std::max(1.0, requests);
+    result.server_cpu_us_per_request = (after.cpu_s - before.cpu_s) * 1e6 / std::max(1.0, requests);
     result.server_rss_mb = after.rss_mb;
     results.push_back(std::move(result));
   }
@@ -208,8 +207,7 @@ struct UploadResult {
   double analysed_per_s = 0;  // while the uploads ran
 };
 
-UploadResult UploadTest(const std::string& photo_path, int threads, int connections,
-                        int seconds) {
+UploadResult UploadTest(const std::string& photo_path, int threads, int connections, int seconds) {
   std::string dir = testing::MakeTempDir("ocula-bench-upload");
   testing::ServerProcess server(dir, {{"OCULA_LOG_LEVEL", "warn"}});
   Require(server.Start() && server.WaitReady(), server);
@@ -235,7 +233,8 @@ int main(int argc, char** argv) {
   std::vector<int> read_connections = {8, 16, 32, 64};
   std::string test = "all", out = "bench/results/http.json";
   std::string photo = "n02948072_candle.JPEG";  // 100,495 bytes, 500x375
-  app.add_option("--test", test, "read, upload or all")->check(CLI::IsMember({"read", "upload", "all"}));
+  app.add_option("--test", test, "read, upload or all")
+      ->check(CLI::IsMember({"read", "upload", "all"}));
   app.add_option("--documents", documents, "Documents in the store for the read test");
   app.add_option("--seconds", seconds, "Duration of each wrk run");
   app.add_option("--threads", threads, "wrk threads");
@@ -250,13 +249,14 @@ int main(int argc, char** argv) {
   std::string photo_path = testing::ServerProcess::SharedDir() + "/testdata/imagenet-dev/" + photo;
   json results = {{"time", std::time(nullptr)}, {"seconds", seconds}, {"wrk_threads", threads}};
   if (test != "upload") {
-    std::printf("GET /v1/images/{id} on %d documents\n\n"
-                "| connections | requests/s | p50 / p99 ms | server CPU per request | "
-                "non-2xx / socket errors |\n|---|---|---|---|---|\n",
-                documents);
+    std::printf(
+        "GET /v1/images/{id} on %d documents\n\n"
+        "| connections | requests/s | p50 / p99 ms | server CPU per request | "
+        "non-2xx / socket errors |\n|---|---|---|---|---|\n",
+        documents);
     json levels = json::array();
-    for (const ReadResult& r : ReadTest(testing::ReadFile(photo_path), documents, threads,
-                                        read_connections, seconds)) {
+    for (const ReadResult& r :
+         ReadTest(testing::ReadFile(photo_path), documents, threads, read_connections, seconds)) {
       std::printf("| %d | %.0f | %.2f / %.2f | %.0f us | %ld / %ld |\n", r.connections,
                   r.wrk.requests_per_s, r.wrk.p50_ms, r.wrk.p99_ms, r.server_cpu_us_per_request,
                   r.wrk.non_2xx, r.wrk.errors);
