@@ -36,8 +36,8 @@ StatusOr<ImageHeader> ProbeImageWithVips(std::string_view bytes, const ImageLimi
 struct JpegInfo {
   int width = 0;  // as stored, before EXIF orientation
   int height = 0;
-  bool cmyk = false;  // CMYK or YCCK, which DecodeJpegTurbo declines
-  int orientation = 1;
+  bool cmyk = false;    // CMYK or YCCK, which DecodeJpegTurbo declines
+  int orientation = 1;  // EXIF orientation 1-8 (JpegExifOrientation), 1 without EXIF
 };
 
 // InvalidArgument (reason InvalidImageFormat) when libjpeg cannot read the
