@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -119,6 +120,45 @@ void RemoveTemp(const std::string& path) {
   }
 }
 
+// Writes `data` to a new file in `dir` that has no name yet (O_TMPFILE) and
+// fsyncs it. Returns no file, having changed nothing, where the file system
+// cannot make unnamed files.
+StatusOr<std::optional<UniqueFd>> WriteUnnamedFile(const std::string& dir, std::string_view data,
+                                                   const std::string& path) {
+  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
+  if (!fd.ok()) {
+    // EISDIR: a kernel without O_TMPFILE opens the directory itself.
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) return std::nullopt;
+    return ErrnoStatus(errno, "create a file in", dir);
+  }
+  OCULA_RETURN_IF_ERROR(WriteAll(fd.get(), data, path));
+  if (::fsync(fd.get()) != 0) return ErrnoStatus(errno, "fsync", path);
+  return std::optional<UniqueFd>(std::move(fd));
+}
+
+// Gives an unnamed file the name `path` (link never replaces a file, so over
+// an existing blob it is linked at a temporary name that is renamed over
+// it), then fsyncs the file again: its link count is in its inode, which on
+// a file system without a journal nothing else writes to disk.
+Status NameUnnamedFile(UniqueFd& file, const std::string& path) {
+  const std::string self = absl::StrCat("/proc/self/fd/", file.get());
+  auto link_at = [&](const std::string& name) {
+    return ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0;
+  };
+  if (!link_at(path)) {
+    if (errno != EEXIST) return ErrnoStatus(errno, "link", path);
+    const std::string temp = absl::StrCat(path, AbslView(kTempMarker), RandomToken());
+    if (!link_at(temp)) return ErrnoStatus(errno, "link", temp);
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      Status status = ErrnoStatus(errno, "rename to", path);
+      RemoveTemp(temp);
+      return status;
+    }
+  }
+  if (::fsync(file.get()) != 0) return ErrnoStatus(errno, "fsync", path);
+  return file.Close(path);
+}
+
 int64_t ModifiedMs(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
 }
@@ -194,7 +234,7 @@ bool SubtreeMayMatch(std::string_view dir_prefix, std::string_view prefix,
 }  // namespace
 
 // The directory fsyncs of concurrent Puts: each Put names the directory its
-// rename changed, and one round of the group fsyncs every directory named
+// link or rename changed, and one round of the group fsyncs every directory named
 // since the last round (usually just images/).
 struct FsBlobStore::DirSyncs {
   absl::Mutex mu;
@@ -228,8 +268,12 @@ struct FsBlobStore::DirSyncs {
   }
 };
 
-FsBlobStore::FsBlobStore(std::string root_dir)
-    : root_(std::move(root_dir)), dir_syncs_(std::make_unique<DirSyncs>()) {}
+FsBlobStore::FsBlobStore(std::string root_dir, FsBlobStoreOptions options)
+    : root_(std::move(root_dir)),
+      dir_syncs_(std::make_unique<DirSyncs>()),
+      // Unnamed files are named through /proc (linkat's AT_EMPTY_PATH needs
+      // a capability).
+      unnamed_files_(options.unnamed_files && ::access("/proc/self/fd", X_OK) == 0) {}
 
 FsBlobStore::~FsBlobStore() = default;
 
@@ -256,6 +300,20 @@ Status FsBlobStore::MakeParents(const std::string& dir) {
 }
 
 Status FsBlobStore::PutOnce(const std::string& path, std::string_view data) {
+  const std::string dir = DirName(path);
+  if (unnamed_files_.load(std::memory_order_relaxed)) {
+    OCULA_ASSIGN_OR_RETURN(std::optional<UniqueFd> file, WriteUnnamedFile(dir, data, path));
+    if (file) {
+      OCULA_RETURN_IF_ERROR(NameUnnamedFile(*file, path));
+      return dir_syncs_->Sync(dir);
+    }
+    if (unnamed_files_.exchange(false)) {
+      spdlog::info(
+          "blob store: the file system under {} cannot create unnamed files "
+          "(O_TMPFILE); writing temporary files and renaming them instead",
+          root_);
+    }
+  }
   std::string temp = absl::StrCat(path, AbslView(kTempMarker), RandomToken());
   Status status = WriteNewFile(temp, data);
   if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
@@ -265,7 +323,7 @@ Status FsBlobStore::PutOnce(const std::string& path, std::string_view data) {
     RemoveTemp(temp);
     return status;
   }
-  return dir_syncs_->Sync(DirName(path));
+  return dir_syncs_->Sync(dir);
 }
 
 Status FsBlobStore::Put(std::string_view key, std::string_view data) {
@@ -377,7 +435,8 @@ Status FsBlobStore::CheckHealth() {
   return absl::OkStatus();
 }
 
-StatusOr<std::unique_ptr<BlobStore>> MakeFsBlobStore(const std::string& root_dir) {
+StatusOr<std::unique_ptr<BlobStore>> MakeFsBlobStore(const std::string& root_dir,
+                                                     FsBlobStoreOptions options) {
   if (root_dir.empty()) return absl::InvalidArgumentError("blob store root directory is empty");
   std::string root = root_dir;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
@@ -390,7 +449,7 @@ StatusOr<std::unique_ptr<BlobStore>> MakeFsBlobStore(const std::string& root_dir
   }
   if (created) OCULA_RETURN_IF_ERROR(SyncDir(DirName(std::filesystem::absolute(root))));
   if (root == "/") root.clear();
-  return std::make_unique<FsBlobStore>(std::move(root));
+  return std::make_unique<FsBlobStore>(std::move(root), options);
 }
 
 }  // namespace ocula

@@ -1,4 +1,6 @@
-// FsBlobStore specifics: files on disk, temporary files, failures midway.
+// FsBlobStore specifics: files on disk, temporary files, failures midway,
+// each with new blobs written as unnamed files (O_TMPFILE, the default where
+// the file system has them) and as temporary files renamed into place.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -14,10 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FsBlobStoreTest : public ::testing::Test {
+class FsBlobStoreTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    auto store = MakeFsBlobStore(root_);
+    auto store = MakeFsBlobStore(root_, {.unnamed_files = GetParam()});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -37,14 +39,14 @@ class FsBlobStoreTest : public ::testing::Test {
   std::unique_ptr<BlobStore> store_;
 };
 
-TEST_F(FsBlobStoreTest, BlobsAreFilesUnderTheRoot) {
+TEST_P(FsBlobStoreTest, BlobsAreFilesUnderTheRoot) {
   ASSERT_TRUE(store_->Put("images/01ABC/original", "jpeg bytes").ok());
   std::ifstream file(root_ + "/images/01ABC/original", std::ios::binary);
   std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "jpeg bytes");
 }
 
-TEST_F(FsBlobStoreTest, NoTemporaryFilesAreLeftBehind) {
+TEST_P(FsBlobStoreTest, NoTemporaryFilesAreLeftBehind) {
   ASSERT_TRUE(store_->Put("a/b/c", "1").ok());
   ASSERT_TRUE(store_->Put("a/b/c", "2").ok());
   ASSERT_TRUE(store_->Put("d", "3").ok());
@@ -52,7 +54,7 @@ TEST_F(FsBlobStoreTest, NoTemporaryFilesAreLeftBehind) {
   EXPECT_EQ(FilesOnDisk(), (std::vector<std::string>{"a/b/c", "d"}));
 }
 
-TEST_F(FsBlobStoreTest, PutThatFailsMidwayLeavesTheOldBlobIntact) {
+TEST_P(FsBlobStoreTest, PutThatFailsMidwayLeavesTheOldBlobIntact) {
   ASSERT_TRUE(store_->Put("k", "old bytes").ok());
   // Make write() fail with EFBIG after 4 KiB, as a full disk would midway.
   rlimit saved;
@@ -71,7 +73,7 @@ TEST_F(FsBlobStoreTest, PutThatFailsMidwayLeavesTheOldBlobIntact) {
   EXPECT_EQ(FilesOnDisk(), std::vector<std::string>{"k"});
 }
 
-TEST_F(FsBlobStoreTest, DeleteRemovesDirectoriesLeftEmpty) {
+TEST_P(FsBlobStoreTest, DeleteRemovesDirectoriesLeftEmpty) {
   ASSERT_TRUE(store_->Put("images/x/original", "1").ok());
   ASSERT_TRUE(store_->Put("images/y/original", "2").ok());
   ASSERT_TRUE(store_->Delete("images/x/original").ok());
@@ -82,7 +84,7 @@ TEST_F(FsBlobStoreTest, DeleteRemovesDirectoriesLeftEmpty) {
   EXPECT_TRUE(fs::exists(root_));
 }
 
-TEST_F(FsBlobStoreTest, KeyCollidingWithADirectoryIsFailedPrecondition) {
+TEST_P(FsBlobStoreTest, KeyCollidingWithADirectoryIsFailedPrecondition) {
   ASSERT_TRUE(store_->Put("a/b", "1").ok());
   EXPECT_EQ(store_->Put("a", "2").code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->Put("a/b/c", "3").code(), StatusCode::kFailedPrecondition);
@@ -90,7 +92,7 @@ TEST_F(FsBlobStoreTest, KeyCollidingWithADirectoryIsFailedPrecondition) {
   EXPECT_EQ(*store_->Get("a/b"), "1");
 }
 
-TEST_F(FsBlobStoreTest, ListSkipsFilesThatAreNotBlobs) {
+TEST_P(FsBlobStoreTest, ListSkipsFilesThatAreNotBlobs) {
   ASSERT_TRUE(store_->Put("real", "1").ok());
   std::ofstream(root_ + "/real~tmp.0123456789abcdef") << "partial";
   std::ofstream(root_ + "/bad name") << "stray";
@@ -100,12 +102,33 @@ TEST_F(FsBlobStoreTest, ListSkipsFilesThatAreNotBlobs) {
   EXPECT_EQ((*infos)[0].key, "real");
 }
 
-TEST_F(FsBlobStoreTest, ANewStoreOverTheSameRootSeesTheBlobs) {
+TEST_P(FsBlobStoreTest, ANewStoreOverTheSameRootSeesTheBlobs) {
   ASSERT_TRUE(store_->Put("persist/me", "still here").ok());
   store_.reset();
   auto reopened = MakeFsBlobStore(root_ + "/");
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(*(*reopened)->Get("persist/me"), "still here");
+}
+
+INSTANTIATE_TEST_SUITE_P(NewBlobs, FsBlobStoreTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "UnnamedFiles" : "RenamedTemporaryFiles";
+                         });
+
+// Debian 12's kernel makes unnamed files on ext4 and tmpfs, where the tests
+// run: the fast path is the one they exercise, unless turned off.
+TEST(FsBlobStoreUnnamedFilesTest, UsedWhereTheFileSystemHasThemUnlessTurnedOff) {
+  testing::TempDir dir;
+  FsBlobStore unnamed(dir.path());
+  ASSERT_TRUE(unnamed.Put("k", "1").ok());
+  ASSERT_TRUE(unnamed.Put("k", "2").ok());  // over an existing blob
+  EXPECT_TRUE(unnamed.writes_unnamed_files());
+  EXPECT_EQ(*unnamed.Get("k"), "2");
+
+  FsBlobStore renamed(dir.path(), {.unnamed_files = false});
+  ASSERT_TRUE(renamed.Put("k", "3").ok());
+  EXPECT_FALSE(renamed.writes_unnamed_files());
+  EXPECT_EQ(*unnamed.Get("k"), "3");  // one layout on disk either way
 }
 
 TEST(MakeFsBlobStoreTest, RejectsEmptyPathAndNonDirectory) {
