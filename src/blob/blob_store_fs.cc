@@ -120,6 +120,19 @@ void RemoveTemp(const std::string& path) {
   }
 }
 
+// A name beside `path` for a file not yet in place (see kTempMarker).
+std::string TempNameFor(std::string_view path) {
+  return absl::StrCat(AbslView(path), AbslView(kTempMarker), RandomToken());
+}
+
+// Renames `temp` over `path`; when that fails, removes `temp` and reports why.
+Status RenameOver(const std::string& temp, const std::string& path) {
+  if (::rename(temp.c_str(), path.c_str()) == 0) return absl::OkStatus();
+  Status status = ErrnoStatus(errno, "rename to", path);
+  RemoveTemp(temp);
+  return status;
+}
+
 // Writes `data` to a new file in `dir` that has no name yet (O_TMPFILE) and
 // fsyncs it. Returns no file, having changed nothing, where the file system
 // cannot make unnamed files.
@@ -138,8 +151,8 @@ StatusOr<std::optional<UniqueFd>> WriteUnnamedFile(const std::string& dir, std::
 
 // Gives an unnamed file the name `path` (link never replaces a file, so over
 // an existing blob it is linked at a temporary name that is renamed over
-// it), then fsyncs the file again: its link count is in its inode, which on
-// a file system without a journal nothing else writes to disk.
+// it), then fsyncs the file again: its link count is in its inode, which
+// the directory's fsync does not write on a file system without a journal.
 Status NameUnnamedFile(UniqueFd& file, const std::string& path) {
   const std::string self = absl::StrCat("/proc/self/fd/", file.get());
   auto link_at = [&](const std::string& name) {
@@ -147,13 +160,9 @@ Status NameUnnamedFile(UniqueFd& file, const std::string& path) {
   };
   if (!link_at(path)) {
     if (errno != EEXIST) return ErrnoStatus(errno, "link", path);
-    const std::string temp = absl::StrCat(path, AbslView(kTempMarker), RandomToken());
+    const std::string temp = TempNameFor(path);
     if (!link_at(temp)) return ErrnoStatus(errno, "link", temp);
-    if (::rename(temp.c_str(), path.c_str()) != 0) {
-      Status status = ErrnoStatus(errno, "rename to", path);
-      RemoveTemp(temp);
-      return status;
-    }
+    OCULA_RETURN_IF_ERROR(RenameOver(temp, path));
   }
   if (::fsync(file.get()) != 0) return ErrnoStatus(errno, "fsync", path);
   return file.Close(path);
@@ -314,15 +323,12 @@ Status FsBlobStore::PutOnce(const std::string& path, std::string_view data) {
           root_);
     }
   }
-  std::string temp = absl::StrCat(path, AbslView(kTempMarker), RandomToken());
-  Status status = WriteNewFile(temp, data);
-  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    status = ErrnoStatus(errno, "rename to", path);
-  }
-  if (!status.ok()) {
+  const std::string temp = TempNameFor(path);
+  if (Status written = WriteNewFile(temp, data); !written.ok()) {
     RemoveTemp(temp);
-    return status;
+    return written;
   }
+  OCULA_RETURN_IF_ERROR(RenameOver(temp, path));
   return dir_syncs_->Sync(dir);
 }
 
@@ -425,7 +431,7 @@ Status FsBlobStore::ListDir(const std::string& rel_dir, std::string_view prefix,
 }
 
 Status FsBlobStore::CheckHealth() {
-  std::string probe = absl::StrCat(root_, "/.health", AbslView(kTempMarker), RandomToken());
+  const std::string probe = TempNameFor(root_ + "/.health");
   Status status = WriteNewFile(probe, "ok");
   if (!status.ok()) {
     RemoveTemp(probe);
