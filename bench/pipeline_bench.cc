@@ -31,7 +31,29 @@ using SteadyClock = std::chrono::steady_clock;
 struct BareResult {
   double images_per_s = 0;
   double cpu_s_per_image = 0;
+  int64_t start_ms = 0, end_ms = 0;  // Unix ms, the timed loop only
 };
+
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Writes when each measured phase ran, one "name start end" line each (Unix
+// seconds), so that a system-wide profile can be split by phase
+// (scripts/profile-pipeline.sh).
+void WriteWindows(const std::string& path, const BareResult& before, int64_t pipeline_start_ms,
+                  int64_t pipeline_end_ms, const BareResult& after) {
+  std::ofstream out(path);
+  auto line = [&out](const char* name, int64_t start_ms, int64_t end_ms) {
+    out << name << ' ' << start_ms / 1000.0 << ' ' << end_ms / 1000.0 << '\n';
+  };
+  out.precision(15);
+  line("bare_before", before.start_ms, before.end_ms);
+  line("pipeline", pipeline_start_ms, pipeline_end_ms);
+  line("bare_after", after.start_ms, after.end_ms);
+}
 
 // Bare per-image work: Analyzer::Analyze on `threads` threads over the photos
 // (models loaded before the clock starts).
@@ -49,6 +71,7 @@ BareResult BareRate(const std::vector<std::string>& photos, int threads,
   std::atomic<size_t> next{0};
   std::vector<std::thread> pool;
   double cpu_start_ms = bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID);
+  int64_t start_ms = UnixMs();
   auto start = SteadyClock::now();
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
@@ -58,7 +81,8 @@ BareResult BareRate(const std::vector<std::string>& photos, int threads,
   for (auto& t : pool) t.join();
   double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
   return {photos.size() / seconds,
-          (bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID) - cpu_start_ms) / 1000 / photos.size()};
+          (bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID) - cpu_start_ms) / 1000 / photos.size(),
+          start_ms, UnixMs()};
 }
 
 struct PipelineResult {
@@ -95,7 +119,7 @@ int main(int argc, char** argv) {
   using namespace ocula;
   CLI::App app{"Ocula pipeline benchmark"};
   int n = 300, concurrency = 8, workers = 0;
-  std::string engine = "onnxruntime", out = "bench/results/pipeline.json";
+  std::string engine = "onnxruntime", out = "bench/results/pipeline.json", windows;
   std::string features = "Categories,Tags,Description,Faces,ImageType,Color,Adult,Objects";
   app.add_option("--images", n, "Number of uploads");
   app.add_option("--concurrency", concurrency, "Concurrent upload clients");
@@ -104,6 +128,8 @@ int main(int argc, char** argv) {
   app.add_option("--features", features,
                  "Pipeline features (default: all but Text; \"\" = classification only)");
   app.add_option("--out", out, "JSON results file");
+  app.add_option("--windows", windows,
+                 "Also write when each phase ran (Unix seconds), for splitting a profile");
   CLI11_PARSE(app, argc, argv);
   auto feature_set = ParseFeatureList(features, /*allow_text=*/true);
   if (!feature_set.ok()) {
@@ -129,6 +155,9 @@ int main(int argc, char** argv) {
   BareResult bare{(bare_before.images_per_s + bare_after.images_per_s) / 2,
                   (bare_before.cpu_s_per_image + bare_after.cpu_s_per_image) / 2};
   const bench::WorkloadResult& p = run.workload;
+  if (!windows.empty()) {
+    WriteWindows(windows, bare_before, p.first_created_ms, p.last_done_ms, bare_after);
+  }
   double efficiency = p.analysed_per_s / bare.images_per_s;
   double cpu_per_image = (run.after.cpu_s - run.before.cpu_s) / n;
   double p50 = bench::Percentile(p.latencies_ms, 0.5), p95 = bench::Percentile(p.latencies_ms, 0.95),

@@ -108,6 +108,8 @@ WorkloadResult RunWorkload(int port, const std::vector<std::string>& photos, int
     result.latencies_ms.push_back(static_cast<double>(done - created));
   }
   result.analysed_per_s = photos.size() * 1000.0 / std::max<int64_t>(1, last_done - first_created);
+  result.first_created_ms = first_created;
+  result.last_done_ms = last_done;
   return result;
 }
 

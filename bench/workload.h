@@ -6,6 +6,7 @@
 // takes little from the cores being measured.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ double Percentile(std::vector<double> values, double p);
 struct WorkloadResult {
   double accepted_per_s = 0;         // uploads answered 202, per second of uploading
   double analysed_per_s = 0;         // images done per second, first created to last done
+  int64_t first_created_ms = 0;      // the server's clock (Unix ms): first upload created
+  int64_t last_done_ms = 0;          // ... and last analysis done
   std::vector<double> latencies_ms;  // upload to done, per image
   int failed = 0;                    // not acknowledged, or analysis failed
 };
