@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/clock.h"
 #include "http_client.h"
 #include "proc_stats.h"
 #include "server_process.h"
@@ -31,14 +32,8 @@ using SteadyClock = std::chrono::steady_clock;
 struct BareResult {
   double images_per_s = 0;
   double cpu_s_per_image = 0;
-  int64_t start_ms = 0, end_ms = 0;  // Unix ms, the timed loop only
+  int64_t start_ms = 0, end_ms = 0;  // Clock::Real() (Unix ms), the timed loop only
 };
-
-int64_t UnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Writes when each measured phase ran, one "name start end" line each (Unix
 // seconds), so that a system-wide profile can be split by phase
@@ -71,7 +66,7 @@ BareResult BareRate(const std::vector<std::string>& photos, int threads,
   std::atomic<size_t> next{0};
   std::vector<std::thread> pool;
   double cpu_start_ms = bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID);
-  int64_t start_ms = UnixMs();
+  int64_t start_ms = Clock::Real().NowMs();
   auto start = SteadyClock::now();
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
@@ -82,7 +77,7 @@ BareResult BareRate(const std::vector<std::string>& photos, int threads,
   double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
   return {photos.size() / seconds,
           (bench::ClockMs(CLOCK_PROCESS_CPUTIME_ID) - cpu_start_ms) / 1000 / photos.size(),
-          start_ms, UnixMs()};
+          start_ms, Clock::Real().NowMs()};
 }
 
 struct PipelineResult {

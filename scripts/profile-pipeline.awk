@@ -72,9 +72,10 @@ END {
   print "|---|---|---|---|---|"
   for (i = 1; i <= nlib; i++) {
     l = libs[i]
-    b = ms(bare[l], 2 * images)
-    a = ms(by["analysis", l], images)
-    printf "| %s | %.2f | %.2f | %+.2f | %.2f |\n", l, b, a, a - b, ms(by["upload", l], images)
+    bare_l = ms(bare[l], 2 * images)
+    analysis_l = ms(by["analysis", l], images)
+    printf "| %s | %.2f | %.2f | %+.2f | %.2f |\n", l, bare_l, analysis_l, analysis_l - bare_l,
+           ms(by["upload", l], images)
   }
   b = ms(bare_threads["analysis"], 2 * images)
   a = ms(threads["analysis"], images)
