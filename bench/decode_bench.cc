@@ -19,10 +19,10 @@
 
 #include "http_client.h"
 #include "proc_stats.h"
-#include "vision/classifier.h"
-#include "vision/image.h"
-#include "vision/model_manifest.h"
-#include "vision/jpeg_turbo.h"
+#include "vision/classify/classifier.h"
+#include "vision/image/image.h"
+#include "vision/image/jpeg_turbo.h"
+#include "vision/models/model_manifest.h"
 
 namespace ocula {
 namespace {
@@ -94,9 +94,8 @@ int main(int argc, char** argv) {
   Cost fast = Measure(images, passes, [&](const std::string& b) {
     return DecodeImage(b, short_side, limits).ok();
   });
-  Cost probe = Measure(images, passes, [&](const std::string& b) {
-    return ProbeImage(b, limits).ok();
-  });
+  Cost probe =
+      Measure(images, passes, [&](const std::string& b) { return ProbeImage(b, limits).ok(); });
   Cost probe_vips = Measure(images, passes, [&](const std::string& b) {
     return vision_internal::ProbeImageWithVips(b, limits).ok();
   });
@@ -129,8 +128,9 @@ int main(int argc, char** argv) {
   row("    of which header read (ProbeImage: libjpeg + EXIF reader)", probe);
   row("    the libvips header read it replaced", probe_vips);
   row("(b) at full resolution (no shrink-on-load)", full);
-  std::printf("| classifier preprocessing (%dx%d tensor from the decoded pixels) | %.2f | %.2f | - | - |\n",
-              manifest->input.width, manifest->input.height, preprocess.wall_ms, preprocess.cpu_ms);
+  std::printf(
+      "| classifier preprocessing (%dx%d tensor from the decoded pixels) | %.2f | %.2f | - | - |\n",
+      manifest->input.width, manifest->input.height, preprocess.wall_ms, preprocess.cpu_ms);
   std::printf("| (c) OpenCV cv::imdecode | n/a | n/a | - | - |\n\n");
   std::printf("(c) skipped: OpenCV imgcodecs is not installed (Ocula links core/imgproc/dnn).\n");
   return 0;

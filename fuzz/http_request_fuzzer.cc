@@ -48,19 +48,19 @@ HttpResponse StandIn(HttpRequest& req, bool vision) {
       int value = 0;
       auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
       if (ec != std::errc() || ptr != text->data() + text->size()) {
-        return fail(absl::InvalidArgumentError(std::string(name) + " '" + *text +
-                                               "' is not a number"));
+        return fail(
+            absl::InvalidArgumentError(std::string(name) + " '" + *text + "' is not a number"));
       }
     }
   }
   for (const char* name : {"status", "language", "details", "visualFeatures", "tag"}) {
     if (auto text = req.Query(name); text && text->size() > 3) {
-      return fail(absl::InvalidArgumentError(std::string(name) + " '" + *text +
-                                             "' is not supported"));
+      return fail(
+          absl::InvalidArgumentError(std::string(name) + " '" + *text + "' is not supported"));
     }
   }
-  if (auto id = req.path_params.find("id"); id != req.path_params.end() &&
-                                            !ocula::IsValidId(id->second)) {
+  if (auto id = req.path_params.find("id");
+      id != req.path_params.end() && !ocula::IsValidId(id->second)) {
     return fail(absl::NotFoundError("no image with id '" + id->second + "'"));
   }
   std::string type = req.LowercaseContentType();
@@ -84,8 +84,7 @@ HttpResponse StandIn(HttpRequest& req, bool vision) {
     } else if (!type.empty() && type.rfind("image/", 0) != 0) {
       return fail(ocula::UnsupportedMediaTypeError("content type '" + type + "'"));
     }
-    std::string name =
-        ocula::DispositionFilename(req.Header("content-disposition").value_or(""));
+    std::string name = ocula::DispositionFilename(req.Header("content-disposition").value_or(""));
     nlohmann::json receipt = {{"id", "01J00000000000000000000000"}, {"filename", name}};
     return HttpResponse::Json(202, receipt.dump());
   }
@@ -100,20 +99,21 @@ const ocula::Router& TheRouter() {
     auto* r = new ocula::Router;
     auto v1 = [](HttpRequest& req) { return StandIn(req, false); };
     auto vision = [](HttpRequest& req) { return StandIn(req, true); };
-    for (const char* path : {"/v1/images", "/vision/v3.2/analyze", "/vision/v3.2/tag",
-                             "/vision/v3.2/describe", "/vision/v3.2/detect",
-                             "/vision/v3.2/generateThumbnail", "/vision/v3.2/areaOfInterest",
-                             "/vision/v3.2/ocr", "/vision/v3.2/read/analyze"}) {
+    for (const char* path :
+         {"/v1/images", "/vision/v3.2/analyze", "/vision/v3.2/tag", "/vision/v3.2/describe",
+          "/vision/v3.2/detect", "/vision/v3.2/generateThumbnail", "/vision/v3.2/areaOfInterest",
+          "/vision/v3.2/ocr", "/vision/v3.2/read/analyze"}) {
       bool is_vision = std::string_view(path).starts_with("/vision");
-      r->Add("POST", path, is_vision ? ocula::Handler(vision) : ocula::Handler(v1));
+      r->Add("POST", path, ocula::RouteAccess::Public(),
+             is_vision ? ocula::Handler(vision) : ocula::Handler(v1));
     }
-    for (const char* path : {"/v1/images", "/v1/images/{id}", "/v1/images/{id}/content",
-                             "/v1/images/{id}/thumbnail", "/v1/labels", "/v1/events/stream",
-                             "/healthz", "/readyz", "/metrics"}) {
-      r->Add("GET", path, v1);
+    for (const char* path :
+         {"/v1/images", "/v1/images/{id}", "/v1/images/{id}/content", "/v1/images/{id}/thumbnail",
+          "/v1/labels", "/v1/events/stream", "/healthz", "/readyz", "/metrics"}) {
+      r->Add("GET", path, ocula::RouteAccess::Public(), v1);
     }
-    r->Add("DELETE", "/v1/images/{id}", v1);
-    r->Add("GET", "/vision/v3.2/read/analyzeResults/{id}", vision);
+    r->Add("DELETE", "/v1/images/{id}", ocula::RouteAccess::Public(), v1);
+    r->Add("GET", "/vision/v3.2/read/analyzeResults/{id}", ocula::RouteAccess::Public(), vision);
     ocula::AddWebRoutes(*r, "");
     return r;
   }();

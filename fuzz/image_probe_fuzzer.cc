@@ -1,4 +1,4 @@
-// The upload check on raw bytes (vision/image.h): SniffMimeType, and
+// The upload check on raw bytes (vision/image/image.h): SniffMimeType, and
 // ProbeImage with the default ImageLimits (the server's defaults too), which
 // runs the byte-level structure checks (image_structure.cc) and then the
 // header read (libjpeg for JPEG, libvips for the other formats). Also Ocula's
@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "fuzz_check.h"
-#include "vision/exif.h"
-#include "vision/image.h"
+#include "vision/image/exif.h"
+#include "vision/image/image.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const ocula::ImageLimits limits;

@@ -37,14 +37,15 @@ struct ApiDeps {
 
 class ChangeFeed;
 struct AccessControl;
+struct VisionDeps;
 
 // What the key routes need (key_routes.cc).
 struct KeyDeps {
   KeyStore& keys;
   Authenticator& authenticator;
   Clock& clock;
-  std::string signing_secret;   // signs upload URLs (KeyStore::SigningSecret)
-  int64_t default_rate_per_s;   // for keys created without ratePerSecond
+  std::string signing_secret;  // signs upload URLs (KeyStore::SigningSecret)
+  int64_t default_rate_per_s;  // for keys created without ratePerSecond
 };
 
 void AddImageRoutes(Router& router, const ApiDeps& deps);
@@ -63,9 +64,14 @@ void AddEventRoutes(Router& router, ChangeFeed& feed);
 // request (for front-end development).
 void AddWebRoutes(Router& router, const std::string& web_dir);
 
-// Wraps `router` into the server's handler: checks access (auth.h: key,
-// scope, rate), assigns route labels, counts requests by route and status
-// code, logs one line per request with its id.
+// Every route of a process that serves the API (all but the ops routes):
+// images, keys and upload URLs, the event stream, /vision, the front end.
+void AddApiRoutes(Router& router, const ApiDeps& deps, const KeyDeps& keys, ChangeFeed& feed,
+                  const VisionDeps& vision, const std::string& web_dir);
+
+// Wraps `router` into the server's handler: checks the access the matched
+// route declared (auth.h: key, scope, rate), assigns route labels, counts requests by route and
+// status code, logs one line per request with its id.
 std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& router,
                                                               MetricsRegistry& metrics,
                                                               AccessControl& access);

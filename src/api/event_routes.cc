@@ -42,7 +42,8 @@ HttpResponse Stream(ChangeFeed& feed, HttpRequest& req) {
 }  // namespace
 
 void AddEventRoutes(Router& router, ChangeFeed& feed) {
-  router.Add("GET", "/v1/events/stream", [&feed](HttpRequest& r) { return Stream(feed, r); });
+  router.Add("GET", "/v1/events/stream", RouteAccess::Needs(Scope::kImagesRead),
+             [&feed](HttpRequest& r) { return Stream(feed, r); });
 }
 
 }  // namespace ocula

@@ -6,12 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "api/api.h"
 #include "api/error_mapping.h"
-#include "absl/strings/str_cat.h"
 #include "api/multipart.h"
 #include "core/ids.h"
-#include "vision/thumbnail.h"
+#include "vision/image/thumbnail.h"
 
 namespace ocula {
 namespace {
@@ -51,9 +51,9 @@ HttpResponse UploadMultipart(const ApiDeps& deps, HttpRequest& req,
   for (const MultipartPart* p : files) {
     Status s = deps.ingest.Check(p->data, p->content_type).status();
     if (!s.ok()) {
-      return ErrorResponse(WithReason(Status(s.code(), AbslView("file '" + p->filename + "': " +
-                                                               std::string(s.message()))),
-                                      ReasonOf(s)));
+      return ErrorResponse(WithReason(
+          Status(s.code(), AbslView("file '" + p->filename + "': " + std::string(s.message()))),
+          ReasonOf(s)));
     }
   }
   if (Status admitted = deps.backlog.Admit(); !admitted.ok()) return ErrorResponse(admitted);
@@ -130,9 +130,8 @@ HttpResponse GetThumbnail(const ApiDeps& deps, HttpRequest& req) {
     auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), side);
     if (ec != std::errc() || ptr != size->data() + size->size() || side < kMinThumbnailSide ||
         side > kMaxThumbnailSide) {
-      return ErrorResponse(absl::InvalidArgumentError(
-          absl::StrCat("size must be a number from ", kMinThumbnailSide, " to ",
-                       kMaxThumbnailSide)));
+      return ErrorResponse(absl::InvalidArgumentError(absl::StrCat(
+          "size must be a number from ", kMinThumbnailSide, " to ", kMaxThumbnailSide)));
     }
   }
   auto image = FindImage(deps, req);
@@ -151,8 +150,7 @@ HttpResponse GetThumbnail(const ApiDeps& deps, HttpRequest& req) {
   const double scale =
       std::min(1.0, static_cast<double>(side) / std::max(header->width, header->height));
   ThumbnailRequest size{std::max(1, static_cast<int>(std::lround(header->width * scale))),
-                        std::max(1, static_cast<int>(std::lround(header->height * scale))),
-                        false};
+                        std::max(1, static_cast<int>(std::lround(header->height * scale))), false};
   auto thumb = GenerateThumbnail(*bytes, limits, size, {});
   if (!thumb.ok()) return ErrorResponse(thumb.status());
   HttpResponse response;
@@ -166,8 +164,8 @@ HttpResponse GetThumbnail(const ApiDeps& deps, HttpRequest& req) {
 // {"tags":[{"name","count"}…],"categories":[…]}, most frequent first.
 HttpResponse GetLabels(const ApiDeps& deps, HttpRequest&) {
   json body = json::object();
-  for (auto [kind, key] : {std::pair{LabelKind::kTag, "tags"},
-                           std::pair{LabelKind::kCategory, "categories"}}) {
+  for (auto [kind, key] :
+       {std::pair{LabelKind::kTag, "tags"}, std::pair{LabelKind::kCategory, "categories"}}) {
     auto labels = deps.metadata.CountLabels(kind, kMaxLabels);
     if (!labels.ok()) return ErrorResponse(labels.status());
     json list = json::array();
@@ -235,8 +233,8 @@ HttpResponse UploadRawImage(const ApiDeps& deps, HttpRequest& req) {
     return ErrorResponse(UnsupportedMediaTypeError(
         "missing Content-Type; send image/* , application/octet-stream or multipart/form-data"));
   }
-  UploadRequest upload{req.body, req.LowercaseContentType(), req.Header("idempotency-key").value_or(""),
-                       req.request_id,
+  UploadRequest upload{req.body, req.LowercaseContentType(),
+                       req.Header("idempotency-key").value_or(""), req.request_id,
                        DispositionFilename(req.Header("content-disposition").value_or(""))};
   if (Status admitted = deps.backlog.Admit(); !admitted.ok()) return ErrorResponse(admitted);
   auto result = deps.ingest.Upload(upload);
@@ -246,15 +244,19 @@ HttpResponse UploadRawImage(const ApiDeps& deps, HttpRequest& req) {
 }
 
 void AddImageRoutes(Router& router, const ApiDeps& deps) {
-  router.Add("POST", "/v1/images", [&deps](HttpRequest& r) { return Upload(deps, r); });
-  router.Add("GET", "/v1/images", [&deps](HttpRequest& r) { return ListImages(deps, r); });
-  router.Add("GET", "/v1/images/{id}", [&deps](HttpRequest& r) { return GetImage(deps, r); });
-  router.Add("GET", "/v1/images/{id}/content",
+  router.Add("POST", "/v1/images", RouteAccess::Needs(Scope::kImagesWrite),
+             [&deps](HttpRequest& r) { return Upload(deps, r); });
+  router.Add("GET", "/v1/images", RouteAccess::Needs(Scope::kImagesRead),
+             [&deps](HttpRequest& r) { return ListImages(deps, r); });
+  router.Add("GET", "/v1/images/{id}", RouteAccess::Needs(Scope::kImagesRead),
+             [&deps](HttpRequest& r) { return GetImage(deps, r); });
+  router.Add("GET", "/v1/images/{id}/content", RouteAccess::Needs(Scope::kImagesRead),
              [&deps](HttpRequest& r) { return GetContent(deps, r); });
-  router.Add("GET", "/v1/images/{id}/thumbnail",
+  router.Add("GET", "/v1/images/{id}/thumbnail", RouteAccess::Needs(Scope::kImagesRead),
              [&deps](HttpRequest& r) { return GetThumbnail(deps, r); });
-  router.Add("GET", "/v1/labels", [&deps](HttpRequest& r) { return GetLabels(deps, r); });
-  router.Add("DELETE", "/v1/images/{id}",
+  router.Add("GET", "/v1/labels", RouteAccess::Needs(Scope::kImagesRead),
+             [&deps](HttpRequest& r) { return GetLabels(deps, r); });
+  router.Add("DELETE", "/v1/images/{id}", RouteAccess::Needs(Scope::kImagesDelete),
              [&deps](HttpRequest& r) { return DeleteImage(deps, r); });
 }
 

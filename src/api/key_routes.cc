@@ -50,7 +50,8 @@ HttpResponse CreateKey(const KeyDeps& deps, HttpRequest& req) {
     scope_text = scopes_field.get<std::string>();
   } else if (scopes_field.is_array()) {
     for (const json& s : scopes_field) {
-      if (!s.is_string()) return ErrorResponse(absl::InvalidArgumentError("scopes must be strings"));
+      if (!s.is_string())
+        return ErrorResponse(absl::InvalidArgumentError("scopes must be strings"));
       absl::StrAppend(&scope_text, s.get<std::string>(), ",");
     }
   }
@@ -122,8 +123,8 @@ HttpResponse SignedUpload(const ApiDeps& api, const KeyDeps& deps, HttpRequest& 
   auto first_use = deps.keys.ClaimNonce(grant->nonce, grant->expires_ms, now);
   if (!first_use.ok()) return ErrorResponse(first_use.status());
   if (!*first_use) {
-    return ErrorResponse(
-        WithReason(absl::PermissionDeniedError("this upload URL was used already"), "UrlAlreadyUsed"));
+    return ErrorResponse(WithReason(absl::PermissionDeniedError("this upload URL was used already"),
+                                    "UrlAlreadyUsed"));
   }
   return UploadRawImage(api, req);
 }
@@ -142,12 +143,17 @@ std::string ApiKeyJson(const ApiKeyRecord& key) {
 }
 
 void AddKeyRoutes(Router& router, const ApiDeps& api, const KeyDeps& deps) {
-  router.Add("POST", "/v1/keys", [&deps](HttpRequest& r) { return CreateKey(deps, r); });
-  router.Add("GET", "/v1/keys", [&deps](HttpRequest& r) { return ListKeys(deps, r); });
-  router.Add("DELETE", "/v1/keys/{id}", [&deps](HttpRequest& r) { return RevokeKey(deps, r); });
-  router.Add("POST", "/v1/upload-urls", [&deps](HttpRequest& r) { return MintUploadUrl(deps, r); });
+  router.Add("POST", "/v1/keys", RouteAccess::Needs(Scope::kAdmin),
+             [&deps](HttpRequest& r) { return CreateKey(deps, r); });
+  router.Add("GET", "/v1/keys", RouteAccess::Needs(Scope::kAdmin),
+             [&deps](HttpRequest& r) { return ListKeys(deps, r); });
+  router.Add("DELETE", "/v1/keys/{id}", RouteAccess::Needs(Scope::kAdmin),
+             [&deps](HttpRequest& r) { return RevokeKey(deps, r); });
+  router.Add("POST", "/v1/upload-urls", RouteAccess::Needs(Scope::kImagesWrite),
+             [&deps](HttpRequest& r) { return MintUploadUrl(deps, r); });
   for (const char* method : {"POST", "PUT"}) {
-    router.Add(method, "/v1/uploads/{token}",
+    // The signed URL is the credential (upload_token.h).
+    router.Add(method, "/v1/uploads/{token}", RouteAccess::Public(),
                [&api, &deps](HttpRequest& r) { return SignedUpload(api, deps, r); });
   }
 }

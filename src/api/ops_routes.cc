@@ -1,12 +1,13 @@
 // /healthz, /readyz, /metrics, and the per-request instrumentation.
 #include <chrono>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/error_mapping.h"
+#include "api/vision_api.h"
 
 namespace ocula {
 namespace {
@@ -16,10 +17,10 @@ HttpResponse Readyz(const ApiDeps& deps) {
   bool ready = true;
   for (const HealthCheck& check : deps.readiness()) {
     ready = ready && check.status.ok();
-    checks[check.name] = check.status.ok()
-                             ? nlohmann::json{{"ok", true}}
-                             : nlohmann::json{{"ok", false},
-                                              {"error", std::string(check.status.message())}};
+    checks[check.name] =
+        check.status.ok()
+            ? nlohmann::json{{"ok", true}}
+            : nlohmann::json{{"ok", false}, {"error", std::string(check.status.message())}};
   }
   nlohmann::json body = {{"status", ready ? "ready" : "not ready"}, {"checks", checks}};
   return HttpResponse::Json(ready ? 200 : 503, body.dump());
@@ -28,15 +29,25 @@ HttpResponse Readyz(const ApiDeps& deps) {
 }  // namespace
 
 void AddOpsRoutes(Router& router, const ApiDeps& deps) {
-  router.Add("GET", "/healthz",
+  router.Add("GET", "/healthz", RouteAccess::Public(),
              [](HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})"); });
-  router.Add("GET", "/readyz", [&deps](HttpRequest&) { return Readyz(deps); });
-  router.Add("GET", "/metrics", [&deps](HttpRequest&) {
+  router.Add("GET", "/readyz", RouteAccess::Public(),
+             [&deps](HttpRequest&) { return Readyz(deps); });
+  router.Add("GET", "/metrics", RouteAccess::Public(), [&deps](HttpRequest&) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = deps.metrics.RenderPrometheus();
     return r;
   });
+}
+
+void AddApiRoutes(Router& router, const ApiDeps& deps, const KeyDeps& keys, ChangeFeed& feed,
+                  const VisionDeps& vision, const std::string& web_dir) {
+  AddImageRoutes(router, deps);
+  AddKeyRoutes(router, deps, keys);
+  AddEventRoutes(router, feed);
+  AddVisionRoutes(router, vision);
+  AddWebRoutes(router, web_dir);
 }
 
 std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& router,
@@ -46,23 +57,25 @@ std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& rout
   metrics.SetHelp("ocula_http_request_seconds", "HTTP request handling time.");
   return [&router, &metrics, &access](HttpRequest& req) {
     auto start = std::chrono::steady_clock::now();
-    std::string route;
+    RouteMatch match = router.Match(req);
+    std::string route = match.label;
     HttpResponse response;
     int retry_after_s = 0;
-    if (Status denied = CheckAccess(access, req, &retry_after_s); !denied.ok()) {
+    if (Status denied = CheckAccess(access, req, match.access, &retry_after_s); !denied.ok()) {
       route = "denied";
-      response = req.path.rfind("/vision/", 0) == 0 ? VisionErrorResponse(denied)
-                                                     : ErrorResponse(denied);
-      if (retry_after_s > 0) response.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+      response =
+          req.path.rfind("/vision/", 0) == 0 ? VisionErrorResponse(denied) : ErrorResponse(denied);
+      if (retry_after_s > 0)
+        response.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
     } else {
-      response = router.Dispatch(req, &route);
+      response = match.handler ? (*match.handler)(req) : std::move(match.response);
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     metrics
-        .GetCounter("ocula_http_requests_total",
-                    {{"route", route}, {"method", req.method},
-                     {"code", std::to_string(response.status)}})
+        .GetCounter(
+            "ocula_http_requests_total",
+            {{"route", route}, {"method", req.method}, {"code", std::to_string(response.status)}})
         .Add();
     metrics
         .GetHistogram("ocula_http_request_seconds",

@@ -18,10 +18,20 @@ std::vector<std::string> Split(const std::string& path) {
 }
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+std::string RouteAccess::Name() const {
+  return scope_ ? std::string(ScopeName(*scope_)) : "public";
+}
+
+void Router::Add(std::string method, std::string pattern, RouteAccess access, Handler handler) {
   std::vector<std::string> segments = Split(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments),
-                     std::move(handler)});
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segments), access, std::move(handler)});
+}
+
+std::vector<RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.access});
+  return out;
 }
 
 void Router::SetFallback(std::string label, Handler handler) {
@@ -29,8 +39,8 @@ void Router::SetFallback(std::string label, Handler handler) {
   fallback_ = std::move(handler);
 }
 
-bool Router::Match(const Route& route, const std::vector<std::string>& segments,
-                   std::map<std::string, std::string>* params) {
+bool Router::Matches(const Route& route, const std::vector<std::string>& segments,
+                     std::map<std::string, std::string>* params) {
   if (route.segments.size() != segments.size()) return false;
   for (size_t i = 0; i < segments.size(); ++i) {
     const std::string& want = route.segments[i];
@@ -44,32 +54,38 @@ bool Router::Match(const Route& route, const std::vector<std::string>& segments,
   return true;
 }
 
-HttpResponse Router::Dispatch(HttpRequest& request, std::string* route) const {
+RouteMatch Router::Match(HttpRequest& request) const {
   std::vector<std::string> segments = Split(request.path);
   std::vector<std::string> allowed;
   for (const Route& r : routes_) {
-    if (!Match(r, segments, nullptr)) continue;
+    if (!Matches(r, segments, nullptr)) continue;
     if (r.method != request.method && !(request.method == "HEAD" && r.method == "GET")) {
       allowed.push_back(r.method);
       continue;
     }
-    Match(r, segments, &request.path_params);
-    *route = r.pattern;
-    return r.handler(request);
+    Matches(r, segments, &request.path_params);
+    return {r.pattern, r.access, &r.handler, {}};
   }
-  if (allowed.empty() && fallback_ && (request.method == "GET" || request.method == "HEAD")) {
-    *route = fallback_label_;
-    return fallback_(request);
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (allowed.empty() && fallback_ && get) {
+    return {fallback_label_, RouteAccess::Public(), &fallback_, {}};
   }
-  *route = "unmatched";
+  RouteMatch unmatched{"unmatched", RouteAccess::Public(), nullptr, {}};
   if (allowed.empty()) {
-    return ErrorResponse(absl::NotFoundError("no such endpoint: " + request.path));
+    unmatched.response = ErrorResponse(absl::NotFoundError("no such endpoint: " + request.path));
+    return unmatched;
   }
-  HttpResponse response = ErrorResponse(
+  unmatched.response = ErrorResponse(
       WithReason(absl::InvalidArgumentError(request.method + " is not allowed on " + request.path),
                  reason::kMethodNotAllowed));
-  response.headers.emplace_back("Allow", absl::StrJoin(allowed, ", "));
-  return response;
+  unmatched.response.headers.emplace_back("Allow", absl::StrJoin(allowed, ", "));
+  return unmatched;
+}
+
+HttpResponse Router::Dispatch(HttpRequest& request, std::string* route) const {
+  RouteMatch match = Match(request);
+  *route = match.label;
+  return match.handler ? (*match.handler)(request) : std::move(match.response);
 }
 
 }  // namespace ocula

@@ -1,41 +1,93 @@
-// Maps (method, path) to a handler. Patterns are literal segments and
-// "{name}" placeholders: "/v1/images/{id}/content". The matched placeholder
-// values land in HttpRequest::path_params. Unknown path: 404; known path,
-// other method: 405 with Allow. Not thread-safe for Add; Dispatch is safe for
-// concurrent use once routes are added.
+// Maps (method, path) to a handler and the access it needs. Patterns are
+// literal segments and "{name}" placeholders: "/v1/images/{id}/content". The
+// matched placeholder values land in HttpRequest::path_params. Unknown path:
+// 404; known path, other method: 405 with Allow.
+//
+// Every route declares who may call it when it is added (RouteAccess has no
+// default), so a route cannot be added without deciding; InstrumentedHandler
+// (api.h) checks it before the handler runs. A request that matches no route
+// needs no key: it can only get 404 or 405. The static-file fallback is
+// public too.
+//
+// Not thread-safe for Add; Match and Dispatch are safe for concurrent use
+// once routes are added.
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/http_types.h"
+#include "auth/scopes.h"
 
 namespace ocula {
 
 using Handler = std::function<HttpResponse(HttpRequest&)>;
 
+// Who may call a route: anyone (Public), or a key holding a scope.
+class RouteAccess {
+ public:
+  // No key: health probes, metrics, signed upload URLs (the URL is the
+  // credential), the front end's files.
+  static RouteAccess Public() { return RouteAccess(std::nullopt); }
+  static RouteAccess Needs(Scope scope) { return RouteAccess(scope); }
+
+  // The scope a key must hold; nullopt for a public route.
+  const std::optional<Scope>& scope() const { return scope_; }
+  // "public" or the scope's name ("images:read").
+  std::string Name() const;
+
+ private:
+  explicit RouteAccess(std::optional<Scope> scope) : scope_(scope) {}
+  std::optional<Scope> scope_;
+};
+
+// One registered route, as Routes() lists them.
+struct RouteInfo {
+  std::string method;
+  std::string pattern;
+  RouteAccess access;
+};
+
+// What a request matched. `handler` is null when it matched no route; then
+// `response` is the 404 or 405 to send.
+struct RouteMatch {
+  std::string label;  // the pattern, the fallback's label, or "unmatched"
+  RouteAccess access = RouteAccess::Public();
+  const Handler* handler = nullptr;
+  HttpResponse response;
+};
+
 class Router {
  public:
-  void Add(std::string method, std::string pattern, Handler handler);
+  void Add(std::string method, std::string pattern, RouteAccess access, Handler handler);
 
-  // Handles GET and HEAD requests that match no route (static files); its
-  // route label is `label`.
+  // Handles GET and HEAD requests that match no route (static files, public);
+  // its route label is `label`.
   void SetFallback(std::string label, Handler handler);
 
-  // Runs the matching handler. `route` receives the matched pattern (or
-  // "unmatched"), for metrics labels that do not explode with ids.
+  // Finds the route for `request` and fills request.path_params.
+  RouteMatch Match(HttpRequest& request) const;
+
+  // Match, then the handler (or the 404/405) without any access check.
+  // `route` receives the label, for metrics that do not explode with ids.
   HttpResponse Dispatch(HttpRequest& request, std::string* route) const;
+
+  // Every route in the order added (the fallback is not listed).
+  std::vector<RouteInfo> Routes() const;
 
  private:
   struct Route {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
+    RouteAccess access;
     Handler handler;
   };
-  static bool Match(const Route& route, const std::vector<std::string>& segments,
-                    std::map<std::string, std::string>* params);
+  static bool Matches(const Route& route, const std::vector<std::string>& segments,
+                      std::map<std::string, std::string>* params);
   std::vector<Route> routes_;
   std::string fallback_label_;
   Handler fallback_;

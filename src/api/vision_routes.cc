@@ -17,9 +17,7 @@ using nlohmann::json;
 
 constexpr char kBase[] = "/vision/v3.2";
 
-Status BadArgument(const std::string& message) {
-  return absl::InvalidArgumentError(message);
-}
+Status BadArgument(const std::string& message) { return absl::InvalidArgumentError(message); }
 
 // The image of a request: JSON {"url"}, raw bytes, or the first file of a
 // multipart body.
@@ -87,9 +85,9 @@ HttpResponse RunFeatures(const VisionDeps& deps, HttpRequest& req, const Feature
 HttpResponse Analyze(const VisionDeps& deps, HttpRequest& req) {
   if (Status s = CheckDetails(req); !s.ok()) return VisionErrorResponse(s);
   std::string list = req.Query("visualFeatures").value_or("");
-  StatusOr<FeatureSet> features =
-      list.empty() ? StatusOr<FeatureSet>(FeatureSet{Feature::kCategories})
-                   : ParseFeatureList(list, /*allow_text=*/false);
+  StatusOr<FeatureSet> features = list.empty()
+                                      ? StatusOr<FeatureSet>(FeatureSet{Feature::kCategories})
+                                      : ParseFeatureList(list, /*allow_text=*/false);
   if (!features.ok()) return VisionErrorResponse(features.status());
   if (features->empty()) features = FeatureSet{Feature::kCategories};
   return RunFeatures(deps, req, *features);
@@ -165,9 +163,9 @@ HttpResponse AreaOfInterest(const VisionDeps& deps, HttpRequest& req) {
 HttpResponse Ocr(const VisionDeps& deps, HttpRequest& req) {
   std::string language = req.Query("language").value_or("unk");
   if (language != "unk" && language != "en") {
-    return VisionErrorResponse(WithReason(
-        BadArgument("language '" + language + "' is not supported; use 'en' or 'unk'"),
-        reason::kNotSupportedLanguage));
+    return VisionErrorResponse(
+        WithReason(BadArgument("language '" + language + "' is not supported; use 'en' or 'unk'"),
+                   reason::kNotSupportedLanguage));
   }
   auto bytes = ImageBytes(deps, req);
   if (!bytes.ok()) return VisionErrorResponse(bytes.status());
@@ -213,16 +211,15 @@ HttpResponse ReadResults(const VisionDeps& deps, HttpRequest& req) {
 void AddVisionRoutes(Router& router, const VisionDeps& deps) {
   auto add = [&](const std::string& method, const std::string& path,
                  HttpResponse (*handler)(const VisionDeps&, HttpRequest&)) {
-    router.Add(method, kBase + path, [&deps, handler](HttpRequest& r) { return handler(deps, r); });
+    router.Add(method, kBase + path, RouteAccess::Needs(Scope::kAnalyze),
+               [&deps, handler](HttpRequest& r) { return handler(deps, r); });
   };
   add("POST", "/analyze", Analyze);
-  add("POST", "/tag", [](const VisionDeps& d, HttpRequest& r) {
-    return RunFeatures(d, r, {Feature::kTags});
-  });
+  add("POST", "/tag",
+      [](const VisionDeps& d, HttpRequest& r) { return RunFeatures(d, r, {Feature::kTags}); });
   add("POST", "/describe", Describe);
-  add("POST", "/detect", [](const VisionDeps& d, HttpRequest& r) {
-    return RunFeatures(d, r, {Feature::kObjects});
-  });
+  add("POST", "/detect",
+      [](const VisionDeps& d, HttpRequest& r) { return RunFeatures(d, r, {Feature::kObjects}); });
   add("POST", "/generateThumbnail", GenerateThumbnailRoute);
   add("POST", "/areaOfInterest", AreaOfInterest);
   add("POST", "/ocr", Ocr);

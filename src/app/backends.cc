@@ -1,14 +1,14 @@
 #include "app/backends.h"
 
+#include "auth/key_store_postgres.h"
 #include "blob/blob_store_azure.h"
 #include "blob/blob_store_fs.h"
 #include "blob/blob_store_s3.h"
+#include "db/pg_config.h"
 #include "events/event_bus_nats.h"
 #include "events/event_bus_sqlite.h"
-#include "auth/key_store_postgres.h"
 #include "metadata/metadata_store_postgres.h"
 #include "metadata/metadata_store_sqlite.h"
-#include "metadata/pg_config.h"
 
 namespace ocula {
 namespace {
@@ -23,13 +23,13 @@ StatusOr<std::unique_ptr<BlobStore>> MakeBlobStore(const std::string& uri,
                                                    const BackendContext& ctx) {
   static const auto* registry = [] {
     auto* r = new BackendRegistry<BlobStore, BackendContext>("blob store");
-    r->Register("file", [](const Uri& u, const BackendContext&) {
-      return MakeFsBlobStore(LocalPath(u));
-    });
-    r->Register("s3", [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<BlobStore>> {
-      OCULA_ASSIGN_OR_RETURN(S3Config config, S3ConfigFromUri(u));
-      return OpenS3BlobStore(config);
-    });
+    r->Register("file",
+                [](const Uri& u, const BackendContext&) { return MakeFsBlobStore(LocalPath(u)); });
+    r->Register("s3",
+                [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<BlobStore>> {
+                  OCULA_ASSIGN_OR_RETURN(S3Config config, S3ConfigFromUri(u));
+                  return OpenS3BlobStore(config);
+                });
     r->Register("azblob",
                 [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<BlobStore>> {
                   OCULA_ASSIGN_OR_RETURN(AzureConfig config, AzureConfigFromUri(u));
@@ -48,11 +48,12 @@ StatusOr<std::unique_ptr<MetadataStore>> MakeMetadataStore(const std::string& ur
       return OpenSqliteMetadataStore(LocalPath(u), *c.clock);
     });
     for (const char* scheme : {"postgresql", "postgres"}) {
-      r->Register(scheme, [](const Uri& u, const BackendContext& c)
-                              -> StatusOr<std::unique_ptr<MetadataStore>> {
-        OCULA_ASSIGN_OR_RETURN(PostgresConfig config, PostgresConfigFromUri(u.text));
-        return OpenPostgresMetadataStore(config, *c.clock);
-      });
+      r->Register(
+          scheme,
+          [](const Uri& u, const BackendContext& c) -> StatusOr<std::unique_ptr<MetadataStore>> {
+            OCULA_ASSIGN_OR_RETURN(PostgresConfig config, PostgresConfigFromUri(u.text));
+            return OpenPostgresMetadataStore(config, *c.clock);
+          });
     }
     return r;
   }();
@@ -63,8 +64,9 @@ StatusOr<std::unique_ptr<KeyStore>> MakeKeyStore(const std::string& uri,
                                                  const BackendContext& ctx) {
   static const auto* registry = [] {
     auto* r = new BackendRegistry<KeyStore, BackendContext>("key store");
-    r->Register("sqlite",
-                [](const Uri& u, const BackendContext&) { return OpenSqliteKeyStore(LocalPath(u)); });
+    r->Register("sqlite", [](const Uri& u, const BackendContext&) {
+      return OpenSqliteKeyStore(LocalPath(u));
+    });
     for (const char* scheme : {"postgresql", "postgres"}) {
       r->Register(scheme,
                   [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<KeyStore>> {

@@ -10,23 +10,23 @@
 #include <iostream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "api/auth.h"
 #include "api/change_feed.h"
 #include "api/http_server.h"
 #include "api/vision_api.h"
-#include "api/auth.h"
 #include "app/backends.h"
 #include "app/keys.h"
 #include "blob/blob_store_readonly.h"
-#include "events/event_bus_publish_only.h"
 #include "events/blob_created.h"
+#include "events/event_bus_publish_only.h"
 #include "events/outbox_relay.h"
 #include "pipeline/reconciler.h"
 #include "pipeline/worker_pool.h"
-#include "vision/model_runner.h"
+#include "vision/models/model_runner.h"
 
 namespace ocula {
 namespace {
@@ -52,14 +52,14 @@ StatusOr<AnalyzerOptions> AnalyzerOptionsFrom(const Config& c) {
   options.limits = LimitsFrom(c);
   auto features = ParseFeatureList(c.features, /*allow_text=*/true);
   if (!features.ok()) {
-    return absl::InvalidArgumentError("vision.features: " + std::string(features.status().message()));
+    return absl::InvalidArgumentError("vision.features: " +
+                                      std::string(features.status().message()));
   }
   options.pipeline_features = *features;
   options.ocr_when_text_likely = c.ocr_when_text_likely;
   options.object_model = c.object_model;
   options.face_model = c.face_model;
-  // Process-wide: the model wrappers build their RunnerOptions from it.
-  SetDefaultInferenceTimeout(std::chrono::milliseconds(c.inference_timeout_ms));
+  options.inference_timeout = std::chrono::milliseconds(c.inference_timeout_ms);
   return options;
 }
 
@@ -157,18 +157,18 @@ HttpServerOptions HttpOptionsFrom(const Config& c) {
 
 // /readyz: the backends answer, and (where this process analyses) the models loaded.
 std::function<std::vector<HealthCheck>()> Readiness(BlobStore& blobs, MetadataStore& metadata,
-                                                   EventBus& bus, const WorkerPool& workers,
-                                                   bool analyses) {
+                                                    EventBus& bus, const WorkerPool& workers,
+                                                    bool analyses) {
   return [&blobs, &metadata, &bus, &workers, analyses] {
     std::vector<HealthCheck> checks = {{"blob", blobs.CheckHealth()},
                                        {"metadata", metadata.CheckHealth()},
                                        {"events", bus.CheckHealth()}};
     if (analyses) {
       std::string error = workers.ModelError();
-      checks.push_back({"models", workers.ModelsReady()
-                                      ? absl::OkStatus()
-                                      : absl::UnavailableError(error.empty() ? "models are loading"
-                                                                             : error)});
+      checks.push_back(
+          {"models", workers.ModelsReady()
+                         ? absl::OkStatus()
+                         : absl::UnavailableError(error.empty() ? "models are loading" : error)});
     }
     return checks;
   };
@@ -263,18 +263,15 @@ int Serve(const Config& config, Role role) {
                    config.key_rate_per_s};
 
   BacklogGate backlog(**bus, config.max_backlog, Clock::Real());
-  ApiDeps deps{ingest, **metadata, **blobs, metrics, backlog,
-               Readiness(**blobs, **metadata, **bus, workers, role != Role::kApi)};
+  ApiDeps deps{ingest,  **metadata,
+               **blobs, metrics,
+               backlog, Readiness(**blobs, **metadata, **bus, workers, role != Role::kApi)};
   ChangeFeed feed(**metadata);
   Reconciler reconciler(**blobs, ingest, Clock::Real(), ReconcilerOptionsFrom(config));
   Router router;
   AddOpsRoutes(router, deps);
   if (role != Role::kWorker) {
-    AddImageRoutes(router, deps);
-    AddKeyRoutes(router, deps, key_deps);
-    AddEventRoutes(router, feed);
-    AddVisionRoutes(router, vision);
-    AddWebRoutes(router, config.web_dir);
+    AddApiRoutes(router, deps, key_deps, feed, vision, config.web_dir);
   }
 
   HttpServer server(HttpOptionsFrom(config), InstrumentedHandler(router, metrics, access_control));
@@ -289,11 +286,11 @@ int Serve(const Config& config, Role role) {
     spdlog::critical("{}", s.ToString());
     return 1;
   }
-  spdlog::info("ocula serving on {}://{} (role {}, data {}, engine {}, {} worker(s))",
-               config.tls_cert_file.empty() ? "http" : "https",
-               config.listen.substr(0, config.listen.rfind(':')) + ":" +
-                   std::to_string(server.port()),
-               RoleName(role), config.data_dir, config.engine, worker_options.threads);
+  spdlog::info(
+      "ocula serving on {}://{} (role {}, data {}, engine {}, {} worker(s))",
+      config.tls_cert_file.empty() ? "http" : "https",
+      config.listen.substr(0, config.listen.rfind(':')) + ":" + std::to_string(server.port()),
+      RoleName(role), config.data_dir, config.engine, worker_options.threads);
 
   int signal = 0;
   sigwait(&signals, &signal);

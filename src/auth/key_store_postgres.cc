@@ -1,8 +1,8 @@
 #include "auth/key_store_postgres.h"
 
 #include "absl/strings/str_cat.h"
-#include "metadata/pg_conn.h"
-#include "metadata/pg_migrations.h"
+#include "db/pg_conn.h"
+#include "db/pg_migrations.h"
 
 namespace ocula {
 namespace {
@@ -68,7 +68,8 @@ class PostgresKeyStore : public KeyStore {
   Status PutKey(const ApiKeyRecord& r) override {
     return pool_.Run([&](Connection& db) {
       return db
-          .Exec("INSERT INTO api_keys (" OCULA_KEY_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, "
+          .Exec("INSERT INTO api_keys (" OCULA_KEY_COLUMNS
+                ") VALUES ($1, $2, $3, $4, $5, $6, "
                 "$7, $8, $9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
                 "scopes = excluded.scopes, salt = excluded.salt, hash = excluded.hash, "
                 "created_ms = excluded.created_ms, expires_ms = excluded.expires_ms, "
@@ -104,9 +105,8 @@ class PostgresKeyStore : public KeyStore {
   StatusOr<std::vector<ApiKeyRecord>> ListKeys() override {
     std::vector<ApiKeyRecord> keys;
     OCULA_RETURN_IF_ERROR(pool_.Run([&](Connection& db) -> Status {
-      OCULA_ASSIGN_OR_RETURN(
-          Result rows,
-          db.Exec("SELECT " OCULA_KEY_COLUMNS " FROM api_keys ORDER BY created_ms, id"));
+      OCULA_ASSIGN_OR_RETURN(Result rows, db.Exec("SELECT " OCULA_KEY_COLUMNS
+                                                  " FROM api_keys ORDER BY created_ms, id"));
       keys.clear();
       for (int row = 0; row < rows.rows(); ++row) keys.push_back(ReadKey(rows, row));
       return absl::OkStatus();
@@ -118,10 +118,9 @@ class PostgresKeyStore : public KeyStore {
     int64_t updated = 0;
     OCULA_RETURN_IF_ERROR(pool_.Run([&](Connection& db) -> Status {
       OCULA_ASSIGN_OR_RETURN(
-          Result rows,
-          db.Exec("UPDATE api_keys SET revoked_ms = CASE WHEN revoked_ms = 0 THEN $2 "
-                  "ELSE revoked_ms END WHERE id = $1",
-                  Params().Text(id).Int(now_ms)));
+          Result rows, db.Exec("UPDATE api_keys SET revoked_ms = CASE WHEN revoked_ms = 0 THEN $2 "
+                               "ELSE revoked_ms END WHERE id = $1",
+                               Params().Text(id).Int(now_ms)));
       updated = rows.affected();
       return absl::OkStatus();
     }));
@@ -149,13 +148,12 @@ class PostgresKeyStore : public KeyStore {
     return secret;
   }
 
-  StatusOr<bool> ClaimNonce(const std::string& nonce, int64_t expires_ms,
-                            int64_t now_ms) override {
+  StatusOr<bool> ClaimNonce(const std::string& nonce, int64_t expires_ms, int64_t now_ms) override {
     bool first = false;
     OCULA_RETURN_IF_ERROR(pool_.Transact([&](Connection& db) -> Status {
-      OCULA_RETURN_IF_ERROR(db.Exec("DELETE FROM used_upload_nonces WHERE expires_ms < $1",
-                                    Params().Int(now_ms))
-                                .status());
+      OCULA_RETURN_IF_ERROR(
+          db.Exec("DELETE FROM used_upload_nonces WHERE expires_ms < $1", Params().Int(now_ms))
+              .status());
       OCULA_ASSIGN_OR_RETURN(
           Result claimed,
           db.Exec("INSERT INTO used_upload_nonces (nonce, expires_ms) VALUES ($1, $2) "

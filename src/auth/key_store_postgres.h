@@ -10,7 +10,7 @@
 
 #include "auth/key_store.h"
 #include "core/status.h"
-#include "metadata/pg_config.h"
+#include "db/pg_config.h"
 
 namespace ocula {
 

@@ -2,8 +2,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "auth/key_store.h"
-#include "metadata/migrations.h"
-#include "metadata/sqlite_db.h"
+#include "db/sqlite_db.h"
+#include "db/sqlite_migrations.h"
 
 namespace ocula {
 namespace {
@@ -64,10 +64,9 @@ class SqliteKeyStore : public KeyStore {
 
   Status PutKey(const ApiKeyRecord& r) override {
     absl::MutexLock lock(&mu_);
-    OCULA_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db_->Prepare("INSERT OR REPLACE INTO api_keys (" OCULA_KEY_COLUMNS
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("INSERT OR REPLACE INTO api_keys (" OCULA_KEY_COLUMNS
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     stmt.BindText(1, r.id)
         .BindText(2, r.name)
         .BindInt(3, r.scopes)
@@ -92,9 +91,8 @@ class SqliteKeyStore : public KeyStore {
 
   StatusOr<std::vector<ApiKeyRecord>> ListKeys() override {
     absl::MutexLock lock(&mu_);
-    OCULA_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db_->Prepare("SELECT " OCULA_KEY_COLUMNS " FROM api_keys ORDER BY created_ms, id"));
+    OCULA_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT " OCULA_KEY_COLUMNS
+                                                        " FROM api_keys ORDER BY created_ms, id"));
     std::vector<ApiKeyRecord> keys;
     while (true) {
       OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
@@ -128,8 +126,7 @@ class SqliteKeyStore : public KeyStore {
     return select.ColumnBlob(0);
   }
 
-  StatusOr<bool> ClaimNonce(const std::string& nonce, int64_t expires_ms,
-                            int64_t now_ms) override {
+  StatusOr<bool> ClaimNonce(const std::string& nonce, int64_t expires_ms, int64_t now_ms) override {
     absl::MutexLock lock(&mu_);
     OCULA_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*db_));
     OCULA_ASSIGN_OR_RETURN(Statement prune,

@@ -67,6 +67,35 @@ class BlobStore {
   virtual Status CheckHealth() = 0;
 };
 
+// Forwards every call to `target`, so that a decorator (read-only view, fault
+// injection, metrics) overrides only what it changes, as leveldb's
+// EnvWrapper. Thread-safety: that of the target.
+class ForwardingBlobStore : public BlobStore {
+ public:
+  explicit ForwardingBlobStore(BlobStore& target) : target_(target) {}
+
+  Status Put(std::string_view key, std::string_view data) override {
+    return target_.Put(key, data);
+  }
+  StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view key) override {
+    return target_.Open(key);
+  }
+  StatusOr<std::string> Get(std::string_view key) override { return target_.Get(key); }
+  StatusOr<BlobInfo> Stat(std::string_view key) override { return target_.Stat(key); }
+  Status Delete(std::string_view key) override { return target_.Delete(key); }
+  StatusOr<std::vector<BlobInfo>> List(std::string_view prefix, std::string_view start_after,
+                                       size_t limit) override {
+    return target_.List(prefix, start_after, limit);
+  }
+  Status CheckHealth() override { return target_.CheckHealth(); }
+
+ protected:
+  BlobStore& target() const { return target_; }
+
+ private:
+  BlobStore& target_;
+};
+
 // True when `key` is a valid blob key (see above).
 bool IsValidBlobKey(std::string_view key);
 

@@ -41,12 +41,12 @@ Status FaultyBlobStore::Put(std::string_view key, std::string_view data) {
     // the limit together.
     absl::MutexLock lock(&mu_);
     if (put_byte_limit_ && bytes_put_ + data.size() > *put_byte_limit_) {
-      return InsufficientStorageError(absl::StrCat(
-          "disk full (injected): ", bytes_put_, " of ", *put_byte_limit_, " bytes used"));
+      return InsufficientStorageError(absl::StrCat("disk full (injected): ", bytes_put_, " of ",
+                                                   *put_byte_limit_, " bytes used"));
     }
     bytes_put_ += data.size();
   }
-  Status status = inner_.Put(key, data);
+  Status status = target().Put(key, data);
   if (!status.ok()) {
     absl::MutexLock lock(&mu_);
     bytes_put_ -= data.size();
@@ -56,34 +56,33 @@ Status FaultyBlobStore::Put(std::string_view key, std::string_view data) {
 
 StatusOr<std::unique_ptr<BlobReader>> FaultyBlobStore::Open(std::string_view key) {
   OCULA_RETURN_IF_ERROR(TakeFault(BlobOp::kOpen));
-  return inner_.Open(key);
+  return target().Open(key);
 }
 
 StatusOr<std::string> FaultyBlobStore::Get(std::string_view key) {
   OCULA_RETURN_IF_ERROR(TakeFault(BlobOp::kGet));
-  return inner_.Get(key);
+  return target().Get(key);
 }
 
 StatusOr<BlobInfo> FaultyBlobStore::Stat(std::string_view key) {
   OCULA_RETURN_IF_ERROR(TakeFault(BlobOp::kStat));
-  return inner_.Stat(key);
+  return target().Stat(key);
 }
 
 Status FaultyBlobStore::Delete(std::string_view key) {
   OCULA_RETURN_IF_ERROR(TakeFault(BlobOp::kDelete));
-  return inner_.Delete(key);
+  return target().Delete(key);
 }
 
 StatusOr<std::vector<BlobInfo>> FaultyBlobStore::List(std::string_view prefix,
-                                                      std::string_view start_after,
-                                                      size_t limit) {
+                                                      std::string_view start_after, size_t limit) {
   OCULA_RETURN_IF_ERROR(TakeFault(BlobOp::kList));
-  return inner_.List(prefix, start_after, limit);
+  return target().List(prefix, start_after, limit);
 }
 
 Status FaultyBlobStore::CheckHealth() {
   OCULA_RETURN_IF_ERROR(TakeFault(BlobOp::kCheckHealth));
-  return inner_.CheckHealth();
+  return target().CheckHealth();
 }
 
 }  // namespace ocula

@@ -25,9 +25,9 @@ namespace ocula {
 
 enum class BlobOp { kPut, kOpen, kGet, kStat, kDelete, kList, kCheckHealth };
 
-class FaultyBlobStore : public BlobStore {
+class FaultyBlobStore : public ForwardingBlobStore {
  public:
-  explicit FaultyBlobStore(BlobStore& inner) : inner_(inner) {}
+  explicit FaultyBlobStore(BlobStore& inner) : ForwardingBlobStore(inner) {}
 
   // The next `count` calls of `op` return `status` (which must not be OK).
   void FailNext(BlobOp op, int count, Status status);
@@ -58,7 +58,6 @@ class FaultyBlobStore : public BlobStore {
   // The injected error for this call of `op`, or OK to forward it.
   Status TakeFault(BlobOp op);
 
-  BlobStore& inner_;
   mutable absl::Mutex mu_;
   std::array<Fault, kOpCount> faults_ ABSL_GUARDED_BY(mu_);
   std::optional<uint64_t> put_byte_limit_ ABSL_GUARDED_BY(mu_);

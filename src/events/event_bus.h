@@ -83,4 +83,38 @@ class EventBus {
   virtual Status CheckHealth() = 0;
 };
 
+// Forwards every call to `target`, so that a decorator (publish-only view,
+// fault injection) overrides only what it changes, as leveldb's EnvWrapper.
+// Thread-safety: that of the target.
+class ForwardingEventBus : public EventBus {
+ public:
+  explicit ForwardingEventBus(EventBus& target) : target_(target) {}
+
+  Status Publish(const Message& message) override { return target_.Publish(message); }
+  StatusOr<std::optional<Message>> Receive(const std::string& topic,
+                                           std::chrono::milliseconds wait) override {
+    return target_.Receive(topic, wait);
+  }
+  Status Ack(const Message& message) override { return target_.Ack(message); }
+  Status Nack(const Message& message, const std::string& reason,
+              std::optional<std::chrono::milliseconds> delay = std::nullopt) override {
+    return target_.Nack(message, reason, delay);
+  }
+  Status DeadLetterNow(const Message& message, const std::string& reason) override {
+    return target_.DeadLetterNow(message, reason);
+  }
+  StatusOr<std::vector<DeadLetter>> DeadLetters(size_t limit) override {
+    return target_.DeadLetters(limit);
+  }
+  StatusOr<int64_t> Depth(const std::string& topic) override { return target_.Depth(topic); }
+  void WakeAll() override { target_.WakeAll(); }
+  Status CheckHealth() override { return target_.CheckHealth(); }
+
+ protected:
+  EventBus& target() const { return target_; }
+
+ private:
+  EventBus& target_;
+};
+
 }  // namespace ocula

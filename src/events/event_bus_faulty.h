@@ -35,9 +35,9 @@ enum class BusOp {
   kCheckHealth
 };
 
-class FaultyEventBus : public EventBus {
+class FaultyEventBus : public ForwardingEventBus {
  public:
-  explicit FaultyEventBus(EventBus& inner) : inner_(inner) {}
+  explicit FaultyEventBus(EventBus& inner) : ForwardingEventBus(inner) {}
 
   // The next `count` calls of `op` return `status` (which must not be OK).
   void FailNext(BusOp op, int count, Status status,
@@ -66,7 +66,6 @@ class FaultyEventBus : public EventBus {
   Status CheckHealth() override;
 
  private:
-  EventBus& inner_;
   FaultPlan<BusOp> plan_;
 };
 

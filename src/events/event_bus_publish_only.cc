@@ -7,11 +7,10 @@ Status Refused() {
   return absl::PermissionDeniedError("this process may only publish events (api role)");
 }
 
-class PublishOnlyBus : public EventBus {
+class PublishOnlyBus : public ForwardingEventBus {
  public:
-  explicit PublishOnlyBus(EventBus& inner) : inner_(inner) {}
+  using ForwardingEventBus::ForwardingEventBus;
 
-  Status Publish(const Message& message) override { return inner_.Publish(message); }
   StatusOr<std::optional<Message>> Receive(const std::string&, std::chrono::milliseconds) override {
     return Refused();
   }
@@ -21,15 +20,6 @@ class PublishOnlyBus : public EventBus {
     return Refused();
   }
   Status DeadLetterNow(const Message&, const std::string&) override { return Refused(); }
-  StatusOr<std::vector<DeadLetter>> DeadLetters(size_t limit) override {
-    return inner_.DeadLetters(limit);
-  }
-  StatusOr<int64_t> Depth(const std::string& topic) override { return inner_.Depth(topic); }
-  void WakeAll() override { inner_.WakeAll(); }
-  Status CheckHealth() override { return inner_.CheckHealth(); }
-
- private:
-  EventBus& inner_;
 };
 
 }  // namespace

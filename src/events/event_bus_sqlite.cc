@@ -7,8 +7,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/ids.h"
-#include "metadata/migrations.h"
-#include "metadata/sqlite_db.h"
+#include "db/sqlite_db.h"
+#include "db/sqlite_migrations.h"
 
 namespace ocula {
 namespace {
@@ -56,9 +56,9 @@ constexpr std::string_view kQueueSteps[] = {kQueueV1};
 // Why a message that has used up its attempts is dead-lettered: its last
 // lease expired (`leased`) or its last attempt was nacked.
 std::string ExhaustedReason(int64_t attempts, bool leased, const std::string& last_error) {
-  std::string reason = leased ? absl::StrCat("visibility timeout expired after ", attempts,
-                                             " attempts")
-                              : absl::StrCat("gave up after ", attempts, " attempts");
+  std::string reason =
+      leased ? absl::StrCat("visibility timeout expired after ", attempts, " attempts")
+             : absl::StrCat("gave up after ", attempts, " attempts");
   if (!last_error.empty()) absl::StrAppend(&reason, " (last error: ", last_error, ")");
   return reason;
 }
@@ -334,7 +334,8 @@ StatusOr<std::vector<DeadLetter>> SqliteEventBus::DeadLetters(size_t limit) {
 
 StatusOr<int64_t> SqliteEventBus::Depth(const std::string& topic) {
   absl::MutexLock lock(&db_mu_);
-  OCULA_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT COUNT(*) FROM queue WHERE topic = ?"));
+  OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                         db_->Prepare("SELECT COUNT(*) FROM queue WHERE topic = ?"));
   stmt.BindText(1, topic);
   OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
   return has_row ? stmt.ColumnInt(0) : 0;

@@ -39,11 +39,11 @@ struct ImageRecord {
   std::string filename;         // the uploader's file name; "" when not given
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
-  std::string metadata_json;  // {"width":..,"height":..,"format":..,"exif":{..}}
-  std::string analysis_json;  // set when done
-  std::string error_json;     // {"code":..,"message":..} when failed
+  std::string metadata_json;     // {"width":..,"height":..,"format":..,"exif":{..}}
+  std::string analysis_json;     // set when done
+  std::string error_json;        // {"code":..,"message":..} when failed
   std::string pipeline_version;  // which pipeline produced analysis
-  int64_t version = 1;  // bumped on every change; the ETag is derived from it
+  int64_t version = 1;           // bumped on every change; the ETag is derived from it
 };
 
 // An event written in the same transaction as the document that caused it.
@@ -57,7 +57,7 @@ struct OutboxEvent {
 struct ListQuery {
   std::optional<ImageStatus> status;
   size_t limit = 50;
-  std::string cursor;  // "" = from the newest; else the id to continue after
+  std::string cursor;    // "" = from the newest; else the id to continue after
   std::string tag;       // "" = any; else only images with this tag name
   std::string category;  // "" = any; else only images with this category name
 };
@@ -72,7 +72,7 @@ struct LabelCount {
 
 // One entry of the change log: an image was created, changed, or deleted.
 struct ImageChange {
-  int64_t seq = 0;     // increases with every change, store-wide
+  int64_t seq = 0;  // increases with every change, store-wide
   std::string id;
   std::string status;  // the image's status after the change, or "deleted"
 };
@@ -155,6 +155,57 @@ class MetadataStore {
 
   // OK when the store answers queries.
   virtual Status CheckHealth() = 0;
+};
+
+// Forwards every call to `target`, so that a decorator (fault injection,
+// metrics) overrides only what it changes, as leveldb's EnvWrapper.
+// Thread-safety: that of the target.
+class ForwardingMetadataStore : public MetadataStore {
+ public:
+  explicit ForwardingMetadataStore(MetadataStore& target) : target_(target) {}
+
+  StatusOr<CreateResult> CreateImage(const ImageRecord& image, const OutboxEvent& event) override {
+    return target_.CreateImage(image, event);
+  }
+  StatusOr<ImageRecord> GetImage(const std::string& id) override { return target_.GetImage(id); }
+  StatusOr<ImagePage> ListImages(const ListQuery& query) override {
+    return target_.ListImages(query);
+  }
+  Status DeleteImage(const std::string& id) override { return target_.DeleteImage(id); }
+  Status MarkProcessing(const std::string& id) override { return target_.MarkProcessing(id); }
+  Status SetResult(const std::string& id, const ImageResult& result) override {
+    return target_.SetResult(id, result);
+  }
+  Status PutEmbedding(const std::string& id, const std::string& model,
+                      std::span<const float> vector) override {
+    return target_.PutEmbedding(id, model, vector);
+  }
+  StatusOr<std::vector<float>> GetEmbedding(const std::string& id,
+                                            const std::string& model) override {
+    return target_.GetEmbedding(id, model);
+  }
+  StatusOr<std::vector<OutboxEvent>> PendingOutbox(size_t limit) override {
+    return target_.PendingOutbox(limit);
+  }
+  Status MarkRelayed(const std::vector<std::string>& event_ids) override {
+    return target_.MarkRelayed(event_ids);
+  }
+  StatusOr<std::vector<LabelCount>> CountLabels(LabelKind kind, size_t limit) override {
+    return target_.CountLabels(kind, limit);
+  }
+  StatusOr<ChangePage> ChangesSince(int64_t after, size_t limit) override {
+    return target_.ChangesSince(after, limit);
+  }
+  StatusOr<std::map<ImageStatus, int64_t>> CountByStatus() override {
+    return target_.CountByStatus();
+  }
+  Status CheckHealth() override { return target_.CheckHealth(); }
+
+ protected:
+  MetadataStore& target() const { return target_; }
+
+ private:
+  MetadataStore& target_;
 };
 
 // The ETag of a record: a quoted string that changes whenever the record does.

@@ -41,9 +41,9 @@ enum class MetadataOp {
   kCheckHealth,
 };
 
-class FaultyMetadataStore : public MetadataStore {
+class FaultyMetadataStore : public ForwardingMetadataStore {
  public:
-  explicit FaultyMetadataStore(MetadataStore& inner) : inner_(inner) {}
+  explicit FaultyMetadataStore(MetadataStore& inner) : ForwardingMetadataStore(inner) {}
 
   // The next `count` calls of `op` return `status` (which must not be OK).
   void FailNext(MetadataOp op, int count, Status status,
@@ -76,7 +76,6 @@ class FaultyMetadataStore : public MetadataStore {
   Status CheckHealth() override;
 
  private:
-  MetadataStore& inner_;
   FaultPlan<MetadataOp> plan_;
 };
 

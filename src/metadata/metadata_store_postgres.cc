@@ -7,8 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/ids.h"
-#include "metadata/pg_conn.h"
-#include "metadata/pg_migrations.h"
+#include "db/pg_conn.h"
+#include "db/pg_migrations.h"
+#include "metadata/metadata_schema.h"
 #include "spdlog/spdlog.h"
 
 namespace ocula {
@@ -25,10 +26,10 @@ constexpr int64_t kRelayedRetentionMs = 60 * 60 * 1000;
 constexpr std::string_view kAfterAllIds = "~";
 
 // jsonb columns read back as text, "" when NULL (absent).
-#define OCULA_PG_IMAGE_COLUMNS_OF(t)                                                         \
-  t ".id, " t ".status, " t ".content_type, " t ".size, " t ".sha256, " t ".blob_key, " t   \
-  ".idempotency_key, " t ".created_ms, " t ".updated_ms, " t ".metadata::text, " t          \
-  ".analysis::text, " t ".error::text, " t ".pipeline_version, " t ".version, " t ".filename"
+#define OCULA_PG_IMAGE_COLUMNS_OF(t)                                                      \
+  t ".id, " t ".status, " t ".content_type, " t ".size, " t ".sha256, " t ".blob_key, " t \
+    ".idempotency_key, " t ".created_ms, " t ".updated_ms, " t ".metadata::text, " t      \
+    ".analysis::text, " t ".error::text, " t ".pipeline_version, " t ".version, " t ".filename"
 #define OCULA_PG_IMAGE_COLUMNS OCULA_PG_IMAGE_COLUMNS_OF("images")
 
 ImageRecord ReadImage(const Result& rows, int row) {
@@ -91,10 +92,15 @@ StatusOr<bool> InsertImage(Connection& db, const ImageRecord& image) {
 
 Status InsertOutbox(Connection& db, const OutboxEvent& event, const std::string& image_id) {
   return db
-      .Exec("INSERT INTO outbox (id, topic, payload, created_ms, image_id) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            Params().Text(event.id).Text(event.topic).Text(event.payload).Int(event.created_ms).Text(
-                image_id))
+      .Exec(
+          "INSERT INTO outbox (id, topic, payload, created_ms, image_id) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          Params()
+              .Text(event.id)
+              .Text(event.topic)
+              .Text(event.payload)
+              .Int(event.created_ms)
+              .Text(image_id))
       .status();
 }
 
@@ -125,8 +131,7 @@ std::string ListSql(const ListQuery& query) {
   if (query.status) absl::StrAppend(&where, " AND i.status = $", param++);
   if (!query.tag.empty()) join_label("t", "tag");
   if (!query.category.empty()) join_label("c", "category");
-  return absl::StrCat(sql, " WHERE ", order, " < $1", where, " ORDER BY ", order,
-                      " DESC LIMIT $2");
+  return absl::StrCat(sql, " WHERE ", order, " < $1", where, " ORDER BY ", order, " DESC LIMIT $2");
 }
 
 class PostgresMetadataStore : public MetadataStore {
@@ -282,10 +287,11 @@ Status PostgresMetadataStore::PutEmbedding(const std::string& id, const std::str
   const std::string_view bytes(reinterpret_cast<const char*>(vector.data()), vector.size_bytes());
   Status status = pool_.Run([&](Connection& db) -> Status {
     return db
-        .Exec("INSERT INTO embeddings (image_id, model, dims, vector) VALUES ($1, $2, $3, $4) "
-              "ON CONFLICT (image_id, model) DO UPDATE SET dims = excluded.dims, "
-              "vector = excluded.vector",
-              Params().Text(id).Text(model).Int(static_cast<int64_t>(vector.size())).Bytes(bytes))
+        .Exec(
+            "INSERT INTO embeddings (image_id, model, dims, vector) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (image_id, model) DO UPDATE SET dims = excluded.dims, "
+            "vector = excluded.vector",
+            Params().Text(id).Text(model).Int(static_cast<int64_t>(vector.size())).Bytes(bytes))
         .status();
   });
   if (status.code() == StatusCode::kFailedPrecondition) return NoSuchImage(id);  // foreign key
@@ -297,8 +303,9 @@ StatusOr<std::vector<float>> PostgresMetadataStore::GetEmbedding(const std::stri
   std::optional<std::pair<size_t, std::string>> found;  // dims, bytes
   OCULA_RETURN_IF_ERROR(pool_.Run([&](Connection& db) -> Status {
     OCULA_ASSIGN_OR_RETURN(
-        Result rows, db.Exec("SELECT dims, vector FROM embeddings WHERE image_id = $1 AND model = $2",
-                             Params().Text(id).Text(model)));
+        Result rows,
+        db.Exec("SELECT dims, vector FROM embeddings WHERE image_id = $1 AND model = $2",
+                Params().Text(id).Text(model)));
     found.reset();
     if (rows.rows() > 0) found.emplace(static_cast<size_t>(rows.Int(0, 0)), rows.Bytes(0, 1));
     return absl::OkStatus();
@@ -356,21 +363,20 @@ Status PostgresMetadataStore::MarkRelayed(const std::vector<std::string>& event_
                                   Params().TextArray(event_ids))
                               .status());
     return db
-        .Exec("DELETE FROM outbox WHERE relayed AND created_ms < $1",
-              Params().Int(prune_before))
+        .Exec("DELETE FROM outbox WHERE relayed AND created_ms < $1", Params().Int(prune_before))
         .status();
   });
 }
 
-StatusOr<std::vector<LabelCount>> PostgresMetadataStore::CountLabels(LabelKind kind,
-                                                                     size_t limit) {
+StatusOr<std::vector<LabelCount>> PostgresMetadataStore::CountLabels(LabelKind kind, size_t limit) {
   std::vector<LabelCount> labels;
   OCULA_RETURN_IF_ERROR(pool_.Run([&](Connection& db) -> Status {
     OCULA_ASSIGN_OR_RETURN(
         Result rows,
-        db.Exec("SELECT name, COUNT(*) AS n FROM image_labels WHERE kind = $1 "
-                "GROUP BY name ORDER BY n DESC, name LIMIT $2",
-                Params().Text(kind == LabelKind::kTag ? "tag" : "category").Int(ClampedLimit(limit))));
+        db.Exec(
+            "SELECT name, COUNT(*) AS n FROM image_labels WHERE kind = $1 "
+            "GROUP BY name ORDER BY n DESC, name LIMIT $2",
+            Params().Text(kind == LabelKind::kTag ? "tag" : "category").Int(ClampedLimit(limit))));
     labels.clear();
     for (int row = 0; row < rows.rows(); ++row) {
       labels.push_back(LabelCount{rows.Text(row, 0), rows.Int(row, 1)});

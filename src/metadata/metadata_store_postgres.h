@@ -31,8 +31,8 @@
 
 #include "core/clock.h"
 #include "core/status.h"
+#include "db/pg_config.h"
 #include "metadata/metadata_store.h"
-#include "metadata/pg_config.h"
 
 namespace ocula {
 

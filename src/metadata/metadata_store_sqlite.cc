@@ -7,8 +7,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "metadata/migrations.h"
-#include "metadata/sqlite_db.h"
+#include "db/sqlite_db.h"
+#include "db/sqlite_migrations.h"
+#include "metadata/metadata_schema.h"
 
 namespace ocula {
 namespace {
@@ -26,14 +27,14 @@ constexpr int64_t kRelayedRetentionMs = 60 * 60 * 1000;
 // Sorts after every ULID (digits and upper-case letters): the cursor of page 1.
 constexpr std::string_view kAfterAllIds = "~";
 
-#define OCULA_IMAGE_COLUMNS                                                                 \
-  "id, status, content_type, size, sha256, blob_key, idempotency_key, created_ms, "        \
+#define OCULA_IMAGE_COLUMNS                                                         \
+  "id, status, content_type, size, sha256, blob_key, idempotency_key, created_ms, " \
   "updated_ms, metadata_json, analysis_json, error_json, pipeline_version, version, filename"
 // The same columns qualified by a table alias.
-#define OCULA_IMAGE_COLUMNS_OF(t)                                                          \
-  t ".id, " t ".status, " t ".content_type, " t ".size, " t ".sha256, " t ".blob_key, " t  \
-  ".idempotency_key, " t ".created_ms, " t ".updated_ms, " t ".metadata_json, " t          \
-  ".analysis_json, " t ".error_json, " t ".pipeline_version, " t ".version, " t ".filename"
+#define OCULA_IMAGE_COLUMNS_OF(t)                                                         \
+  t ".id, " t ".status, " t ".content_type, " t ".size, " t ".sha256, " t ".blob_key, " t \
+    ".idempotency_key, " t ".created_ms, " t ".updated_ms, " t ".metadata_json, " t       \
+    ".analysis_json, " t ".error_json, " t ".pipeline_version, " t ".version, " t ".filename"
 
 ImageRecord ReadImage(const Statement& row) {
   ImageRecord image;
@@ -73,10 +74,9 @@ StatusOr<std::optional<ImageRecord>> SelectById(Connection& db, const std::strin
 }
 
 Status InsertImage(Connection& db, const ImageRecord& image) {
-  OCULA_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db.Prepare("INSERT INTO images (" OCULA_IMAGE_COLUMNS
-                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                         db.Prepare("INSERT INTO images (" OCULA_IMAGE_COLUMNS
+                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   stmt.BindText(1, image.id)
       .BindText(2, ToString(image.status))
       .BindText(3, image.content_type)
@@ -96,10 +96,9 @@ Status InsertImage(Connection& db, const ImageRecord& image) {
 }
 
 Status InsertOutbox(Connection& db, const OutboxEvent& event, const std::string& image_id) {
-  OCULA_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db.Prepare("INSERT INTO outbox (id, topic, payload, created_ms, image_id) "
-                 "VALUES (?, ?, ?, ?, ?)"));
+  OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                         db.Prepare("INSERT INTO outbox (id, topic, payload, created_ms, image_id) "
+                                    "VALUES (?, ?, ?, ?, ?)"));
   stmt.BindText(1, event.id)
       .BindText(2, event.topic)
       .BindText(3, event.payload)
@@ -188,7 +187,8 @@ StatusOr<CreateResult> SqliteMetadataStore::InsertImageAndEvent(const ImageRecor
   if (!image.idempotency_key.empty()) {
     OCULA_ASSIGN_OR_RETURN(
         std::optional<ImageRecord> existing,
-        SelectImage(*writer_, "SELECT " OCULA_IMAGE_COLUMNS " FROM images WHERE idempotency_key = ?",
+        SelectImage(*writer_,
+                    "SELECT " OCULA_IMAGE_COLUMNS " FROM images WHERE idempotency_key = ?",
                     image.idempotency_key));
     if (existing) return CreateResult{std::move(*existing), false};
   }
@@ -222,8 +222,7 @@ std::string ListSql(const ListQuery& query) {
   if (query.status) absl::StrAppend(&where, " AND i.status = ?", param++);
   if (!query.tag.empty()) join_label("t", "tag");
   if (!query.category.empty()) join_label("c", "category");
-  return absl::StrCat(sql, " WHERE ", order, " < ?1", where, " ORDER BY ", order,
-                      " DESC LIMIT ?2");
+  return absl::StrCat(sql, " WHERE ", order, " < ?1", where, " ORDER BY ", order, " DESC LIMIT ?2");
 }
 
 StatusOr<ImagePage> SqliteMetadataStore::ListImages(const ListQuery& query) {
@@ -349,14 +348,14 @@ StatusOr<std::vector<OutboxEvent>> SqliteMetadataStore::PendingOutbox(size_t lim
   auto reader = readers_.Acquire();
   OCULA_ASSIGN_OR_RETURN(Statement stmt,
                          reader->Prepare("SELECT id, topic, payload, created_ms FROM outbox "
-                                            "WHERE relayed = 0 ORDER BY created_ms, rowid LIMIT ?"));
+                                         "WHERE relayed = 0 ORDER BY created_ms, rowid LIMIT ?"));
   stmt.BindInt(1, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
   std::vector<OutboxEvent> events;
   while (true) {
     OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) break;
-    events.push_back(OutboxEvent{stmt.ColumnText(0), stmt.ColumnText(1), stmt.ColumnText(2),
-                                 stmt.ColumnInt(3)});
+    events.push_back(
+        OutboxEvent{stmt.ColumnText(0), stmt.ColumnText(1), stmt.ColumnText(2), stmt.ColumnInt(3)});
   }
   return events;
 }
@@ -369,14 +368,12 @@ Status SqliteMetadataStore::MarkRelayed(const std::vector<std::string>& event_id
     OCULA_RETURN_IF_ERROR(RunWithId(*writer_, "UPDATE outbox SET relayed = 1 WHERE id = ?", id));
   }
   OCULA_ASSIGN_OR_RETURN(
-      Statement prune,
-      writer_->Prepare("DELETE FROM outbox WHERE relayed = 1 AND created_ms < ?"));
+      Statement prune, writer_->Prepare("DELETE FROM outbox WHERE relayed = 1 AND created_ms < ?"));
   OCULA_RETURN_IF_ERROR(prune.BindInt(1, now - kRelayedRetentionMs).Run());
   return txn.Commit();
 }
 
-StatusOr<std::vector<LabelCount>> SqliteMetadataStore::CountLabels(LabelKind kind,
-                                                                   size_t limit) {
+StatusOr<std::vector<LabelCount>> SqliteMetadataStore::CountLabels(LabelKind kind, size_t limit) {
   auto reader = readers_.Acquire();
   OCULA_ASSIGN_OR_RETURN(Statement stmt,
                          reader->Prepare("SELECT name, COUNT(*) AS n FROM image_labels "
@@ -407,7 +404,8 @@ StatusOr<ChangePage> SqliteMetadataStore::ChangesSince(int64_t after, size_t lim
   OCULA_ASSIGN_OR_RETURN(Statement stmt,
                          reader->Prepare("SELECT seq, image_id, status FROM image_changes "
                                          "WHERE seq > ? ORDER BY seq LIMIT ?"));
-  stmt.BindInt(1, after).BindInt(2, static_cast<int64_t>(std::clamp<size_t>(limit, 1, kMaxPageSize)));
+  stmt.BindInt(1, after).BindInt(2,
+                                 static_cast<int64_t>(std::clamp<size_t>(limit, 1, kMaxPageSize)));
   while (true) {
     OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) break;
@@ -458,8 +456,7 @@ StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteMetadataStore(const std::stri
 
 StatusOr<std::string> SqliteDbPathFromUri(const Uri& uri) {
   if (uri.scheme != "sqlite") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a sqlite:// URI: '", uri.Redacted(), "'"));
+    return absl::InvalidArgumentError(absl::StrCat("not a sqlite:// URI: '", uri.Redacted(), "'"));
   }
   std::string path = uri.authority + uri.path;
   if (path.empty()) {

@@ -13,7 +13,7 @@
 #include "blob/blob_store.h"
 #include "core/clock.h"
 #include "metadata/metadata_store.h"
-#include "vision/image.h"
+#include "vision/image/image.h"
 
 namespace ocula {
 
@@ -33,7 +33,8 @@ class Ingest {
 
   // Checks an upload without storing it: the declared type and ProbeImage.
   // Returns the probed header. Errors as for Upload's validation.
-  StatusOr<ImageHeader> Check(std::string_view bytes, const std::string& declared_content_type) const;
+  StatusOr<ImageHeader> Check(std::string_view bytes,
+                              const std::string& declared_content_type) const;
 
   // Validates and stores one image. Errors: UnsupportedMediaType (declared type
   // is not an image type), PayloadTooLarge, InvalidImageFormat,

@@ -5,20 +5,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/sha256.h"
-#include "vision/adult.h"
-#include "vision/captions.h"
-#include "vision/categories.h"
-#include "vision/classifier.h"
-#include "vision/color.h"
-#include "vision/face_detector.h"
-#include "vision/image_type.h"
-#include "vision/model_manifest.h"
-#include "vision/model_runner.h"
-#include "vision/object_detector.h"
-#include "vision/ocr.h"
+#include "vision/classify/adult.h"
+#include "vision/classify/classifier.h"
+#include "vision/detect/face_detector.h"
+#include "vision/detect/object_detector.h"
+#include "vision/image/color.h"
+#include "vision/image/image_type.h"
+#include "vision/models/model_manifest.h"
+#include "vision/models/model_runner.h"
+#include "vision/ocr/ocr.h"
 #include "vision/result_json.h"
-#include "vision/semantics.h"
-#include "vision/tags.h"
+#include "vision/semantics/captions.h"
+#include "vision/semantics/categories.h"
+#include "vision/semantics/semantics.h"
+#include "vision/semantics/tags.h"
 
 namespace ocula {
 namespace {
@@ -92,9 +92,8 @@ class VisionAnalyzer final : public Analyzer {
   }
 
   StatusOr<Analysis> Analyze(std::string_view bytes) override {
-    OCULA_ASSIGN_OR_RETURN(VisionResult result,
-                           RunFeatures(bytes, options_.pipeline_features,
-                                       options_.ocr_when_text_likely));
+    OCULA_ASSIGN_OR_RETURN(VisionResult result, RunFeatures(bytes, options_.pipeline_features,
+                                                            options_.ocr_when_text_likely));
     Analysis analysis;
     analysis.metadata_json = ImageMetadataJson(result);
     analysis.analysis_json = StoredAnalysisJson(result);
@@ -146,8 +145,9 @@ class VisionAnalyzer final : public Analyzer {
     r.model_version = model_version_;
     const int w = image.header.width, h = image.header.height;
 
-    OCULA_ASSIGN_OR_RETURN(Classification classes,
-                           m_.classifier->Classify(image.rgb, std::max(kTopClasses, options_.top_tags)));
+    OCULA_ASSIGN_OR_RETURN(
+        Classification classes,
+        m_.classifier->Classify(image.rgb, std::max(kTopClasses, options_.top_tags)));
     if (text_when_likely && !features.Has(Feature::kText) && SuggestsText(classes)) {
       features.Add(Feature::kText);
     }
@@ -200,7 +200,7 @@ class VisionAnalyzer final : public Analyzer {
       r.classes.push_back({c.id, c.name, c.probability});
     }
     r.embedding = std::move(classes.embedding);
-    if (!r.embedding.empty()) r.embedding_model = m_.classifier->manifest().name;
+    if (!r.embedding.empty()) r.embedding_model = m_.classifier->EmbeddingModel();
     return r;
   }
 
@@ -242,16 +242,17 @@ class VisionAnalyzer final : public Analyzer {
 
 StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
   VisionAnalyzer::Models m;
+  const InferenceOptions inference{options.engine, 1, options.inference_timeout};
   OCULA_ASSIGN_OR_RETURN(ModelManifest classify, Manifest(options, "classify"));
   OCULA_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner,
-                         CreateModelRunner(ClassifierRunnerOptions(classify, options.engine, 1)));
+                         CreateModelRunner(ClassifierRunnerOptions(classify, inference)));
   OCULA_ASSIGN_OR_RETURN(m.classifier, Classifier::Create(classify, std::move(runner)));
   OCULA_ASSIGN_OR_RETURN(ModelManifest objects, Manifest(options, options.object_model));
-  OCULA_ASSIGN_OR_RETURN(m.objects, ObjectDetector::Create(objects, options.engine));
+  OCULA_ASSIGN_OR_RETURN(m.objects, ObjectDetector::Create(objects, inference));
   OCULA_ASSIGN_OR_RETURN(ModelManifest faces, Manifest(options, options.face_model));
-  OCULA_ASSIGN_OR_RETURN(m.faces, FaceDetector::Create(faces, options.engine));
+  OCULA_ASSIGN_OR_RETURN(m.faces, FaceDetector::Create(faces, inference));
   OCULA_ASSIGN_OR_RETURN(m.adult_manifest, Manifest(options, "adult"));
-  OCULA_ASSIGN_OR_RETURN(m.adult, AdultClassifier::Create(m.adult_manifest, options.engine));
+  OCULA_ASSIGN_OR_RETURN(m.adult, AdultClassifier::Create(m.adult_manifest, inference));
   OCULA_ASSIGN_OR_RETURN(m.semantics, SharedSemantics(options.model_dir + "/semantics"));
   return std::unique_ptr<Analyzer>(std::make_unique<VisionAnalyzer>(options, std::move(m)));
 }

@@ -9,22 +9,26 @@
 // semantic tables) is shared between instances.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.h"
-#include "vision/features.h"
-#include "vision/image.h"
-#include "vision/thumbnail.h"
+#include "vision/feature_set.h"
+#include "vision/feature_types.h"
+#include "vision/image/image.h"
+#include "vision/image/thumbnail.h"
+#include "vision/models/model_runner.h"
 #include "vision/vision_result.h"
-#include "vision/visual_features.h"
 
 namespace ocula {
 
 struct AnalyzerOptions {
-  std::string engine = "onnxruntime";
+  std::string engine = "onnxruntime";  // or "opencv"
+  // Time limit of one model run (vision.inference_timeout_ms); 0 = none.
+  std::chrono::milliseconds inference_timeout = kDefaultInferenceTimeout;
   std::string model_dir;  // holds classify/, objects/, faces/, adult/, semantics/ ...
   int top_tags = 5;       // classes listed under "classes"
   double min_tag_confidence = 0.01;

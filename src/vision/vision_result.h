@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "vision/features.h"
-#include "vision/image.h"
-#include "vision/visual_features.h"
+#include "vision/feature_set.h"
+#include "vision/feature_types.h"
+#include "vision/image/image.h"
 
 namespace ocula {
 

@@ -13,9 +13,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "db/pg_conn.h"
+#include "db/pg_migrations.h"
+#include "metadata/metadata_schema.h"
 #include "metadata/metadata_store_postgres.h"
-#include "metadata/pg_conn.h"
-#include "metadata/pg_migrations.h"
 #include "postgres_server.h"
 #include "storage/metadata_store_contract.h"
 
@@ -44,10 +45,10 @@ class PostgresDatabase : public MetadataStoreDatabase {
   // Unlike SQLite's AUTOINCREMENT, a sequence does not follow inserted
   // values: move it too.
   Status AdvanceChangeLog(int64_t seq) override {
-    return server_.Exec(absl::StrCat(
-        "INSERT INTO ", schema_, ".image_changes (seq, image_id, status) VALUES (", seq,
-        ", 'x', 'pending'); SELECT setval(pg_get_serial_sequence('", schema_,
-        ".image_changes', 'seq'), ", seq, ")"));
+    return server_.Exec(absl::StrCat("INSERT INTO ", schema_,
+                                     ".image_changes (seq, image_id, status) VALUES (", seq,
+                                     ", 'x', 'pending'); SELECT setval(pg_get_serial_sequence('",
+                                     schema_, ".image_changes', 'seq'), ", seq, ")"));
   }
 
  private:
@@ -289,8 +290,7 @@ TEST_F(PostgresMetadataStoreTest, OutageIsUnavailableAndThePoolRecoversAfterRest
               StatusCode::kUnavailable);
     Status health = store->CheckHealth();
     EXPECT_EQ(health.code(), StatusCode::kUnavailable);
-    EXPECT_NE(std::string(health.message()).find("after 3 attempts"), std::string::npos)
-        << health;
+    EXPECT_NE(std::string(health.message()).find("after 3 attempts"), std::string::npos) << health;
     // Bounded retries: refused connections fail fast, backoff is short.
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   }

@@ -21,7 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/ids.h"
-#include "metadata/pg_conn.h"
+#include "db/pg_conn.h"
 
 namespace ocula::testing {
 namespace {
@@ -54,8 +54,8 @@ StatusOr<RunAs> PostgresUser() {
 
 // Starts `argv` as a child running as `as`, stdout and stderr appended to
 // `log`. With `tie_to_parent` the child gets SIGINT when this thread exits.
-StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log,
-                      const RunAs& as, bool tie_to_parent) {
+StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log, const RunAs& as,
+                      bool tie_to_parent) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
@@ -163,8 +163,7 @@ Status InitCluster(const std::string& bin_dir, const std::string& dir, const Run
   OCULA_RETURN_IF_ERROR(Chown(password_file, as));
   OCULA_RETURN_IF_ERROR(RunToCompletion(
       {bin_dir + "/initdb", "-D", dir + "/data", "-U", "postgres", "--pwfile", password_file,
-       "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C",
-       "--no-sync"},
+       "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"},
       dir + "/initdb.log", as));
   OCULA_ASSIGN_OR_RETURN(int port, FreeLoopbackPort());
   OCULA_ASSIGN_OR_RETURN(pid_t pid, LaunchPostgres(bin_dir, dir, port, as));
@@ -212,15 +211,16 @@ StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   server->bin_dir_ = BinDir();
   if (!std::filesystem::exists(server->bin_dir_ + "/postgres") ||
       !std::filesystem::exists(server->bin_dir_ + "/initdb")) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "PostgreSQL server binaries not found in ", server->bin_dir_,
-        " (set OCULA_PG_BINDIR to use others); run scripts/deps.sh to install them"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("PostgreSQL server binaries not found in ", server->bin_dir_,
+                     " (set OCULA_PG_BINDIR to use others); run scripts/deps.sh to install them"));
   }
   OCULA_ASSIGN_OR_RETURN(RunAs as, PostgresUser());
   OCULA_ASSIGN_OR_RETURN(std::string cluster, TemplateCluster(server->bin_dir_, as));
   const std::string dir = server->dir_.path();
   OCULA_RETURN_IF_ERROR(Chown(dir, as));
-  OCULA_RETURN_IF_ERROR(RunToCompletion({"/bin/cp", "-a", cluster + "/.", dir}, dir + "/cp.log", as));
+  OCULA_RETURN_IF_ERROR(
+      RunToCompletion({"/bin/cp", "-a", cluster + "/.", dir}, dir + "/cp.log", as));
   server->password_file_ = server->dir_.File("password");
   OCULA_ASSIGN_OR_RETURN(server->port_, FreeLoopbackPort());
   OCULA_RETURN_IF_ERROR(server->Restart());

@@ -22,7 +22,7 @@
 #include <string>
 
 #include "core/status.h"
-#include "metadata/pg_config.h"
+#include "db/pg_config.h"
 #include "storage/temp_dir.h"
 
 namespace ocula::testing {

@@ -10,15 +10,15 @@
 
 #include "http_client.h"
 #include "server_process.h"
-#include "vision/image.h"
+#include "vision/image/image.h"
 
 namespace ocula::testing {
 namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kColorNames = {"Black", "Blue",  "Brown", "Gray",   "Green", "Orange",
-                                           "Pink",  "Purple", "Red",  "Teal",   "White", "Yellow"};
+const std::set<std::string> kColorNames = {"Black", "Blue",   "Brown", "Gray", "Green", "Orange",
+                                           "Pink",  "Purple", "Red",   "Teal", "White", "Yellow"};
 
 std::string Photo(const std::string& rel) {
   std::string bytes = ReadFile(ServerProcess::SharedDir() + "/testdata/" + rel);
@@ -59,7 +59,8 @@ void ExpectContractShape(const json& r) {
     }
   }
   if (r.contains("faces")) {
-    for (const json& f : r["faces"]) ExpectBox(f["faceRectangle"], {"left", "top", "width", "height"});
+    for (const json& f : r["faces"])
+      ExpectBox(f["faceRectangle"], {"left", "top", "width", "height"});
   }
   if (r.contains("objects")) {
     for (const json& o : r["objects"]) {
@@ -76,8 +77,10 @@ void ExpectContractShape(const json& r) {
     const json& c = r["color"];
     EXPECT_TRUE(kColorNames.count(c["dominantColorForeground"].get<std::string>())) << c;
     EXPECT_TRUE(kColorNames.count(c["dominantColorBackground"].get<std::string>())) << c;
-    for (const json& name : c["dominantColors"]) EXPECT_TRUE(kColorNames.count(name.get<std::string>()));
-    EXPECT_TRUE(std::regex_match(c["accentColor"].get<std::string>(), std::regex("[0-9A-F]{6}"))) << c;
+    for (const json& name : c["dominantColors"])
+      EXPECT_TRUE(kColorNames.count(name.get<std::string>()));
+    EXPECT_TRUE(std::regex_match(c["accentColor"].get<std::string>(), std::regex("[0-9A-F]{6}")))
+        << c;
     EXPECT_TRUE(c["isBWImg"].is_boolean());
   }
   if (r.contains("imageType")) {
@@ -135,14 +138,16 @@ std::string* VisionApiTest::dir_ = nullptr;
 ServerProcess* VisionApiTest::server_ = nullptr;
 
 TEST_F(VisionApiTest, AnalyzeEveryFeatureOnTheDogPhoto) {
-  auto r = Vision("/analyze?visualFeatures=Categories,Tags,Description,Faces,ImageType,Color,"
-                  "Adult,Objects&language=en&model-version=latest",
-                  Photo("detect/dog.jpg"));
+  auto r = Vision(
+      "/analyze?visualFeatures=Categories,Tags,Description,Faces,ImageType,Color,"
+      "Adult,Objects&language=en&model-version=latest",
+      Photo("detect/dog.jpg"));
   ASSERT_EQ(r.status, 200) << r.body;
   json body = json::parse(r.body);
-  for (const char* field : {"categories", "tags", "description", "faces", "imageType", "color",
-                            "adult", "objects"}) {
-    EXPECT_TRUE(body.contains(field)) << field << " was requested";  // shape checks skip absent fields
+  for (const char* field :
+       {"categories", "tags", "description", "faces", "imageType", "color", "adult", "objects"}) {
+    EXPECT_TRUE(body.contains(field))
+        << field << " was requested";  // shape checks skip absent fields
   }
   ExpectContractShape(body);
   EXPECT_EQ(body["metadata"]["width"], 768);
@@ -157,7 +162,8 @@ TEST_F(VisionApiTest, AnalyzeEveryFeatureOnTheDogPhoto) {
 }
 
 TEST_F(VisionApiTest, OneFaceAndAPersonOnTheAstronaut) {
-  auto r = Vision("/analyze?visualFeatures=faces,objects,categories", Photo("photos/astronaut.png"));
+  auto r =
+      Vision("/analyze?visualFeatures=faces,objects,categories", Photo("photos/astronaut.png"));
   ASSERT_EQ(r.status, 200) << r.body;
   json body = json::parse(r.body);
   ExpectContractShape(body);
@@ -232,14 +238,15 @@ TEST_F(VisionApiTest, OcrAndAsynchronousRead) {
     text += line["text"].get<std::string>() + "\n";
   }
   EXPECT_NE(text.find("quick brown"), std::string::npos) << text;
-  EXPECT_EQ(Get(server_->port(), "/vision/v3.2/read/analyzeResults/01J00000000000000000000000")
-                .status,
-            404);
+  EXPECT_EQ(
+      Get(server_->port(), "/vision/v3.2/read/analyzeResults/01J00000000000000000000000").status,
+      404);
 }
 
 TEST_F(VisionApiTest, ContractErrors) {
   std::string dog = Photo("detect/dog.jpg");
-  ExpectVisionError(Vision("/analyze?visualFeatures=Brands", dog), 400, "NotSupportedVisualFeature");
+  ExpectVisionError(Vision("/analyze?visualFeatures=Brands", dog), 400,
+                    "NotSupportedVisualFeature");
   ExpectVisionError(Vision("/analyze?visualFeatures=Tags,Bogus", dog), 400,
                     "NotSupportedVisualFeature");
   ExpectVisionError(Vision("/analyze?details=Celebrities", dog), 400, "InvalidDetails");
@@ -268,8 +275,8 @@ TEST_F(VisionApiTest, StoredAndOnDemandResultsAgree) {
                                  "ImageType,Color,Adult,Objects",
                                  dog)
                               .body);
-  for (const char* field : {"categories", "tags", "description", "faces", "imageType", "color",
-                            "adult", "objects"}) {
+  for (const char* field :
+       {"categories", "tags", "description", "faces", "imageType", "color", "adult", "objects"}) {
     EXPECT_EQ(stored[field], live[field]) << field;
   }
 }
@@ -279,8 +286,8 @@ TEST(VisionAuthTest, ConfiguredKeyIsRequired) {
   ServerProcess server(dir, {{"OCULA_ADMIN_KEY", "s3cret-key-of-16+"}, {"OCULA_WORKERS", "1"}});
   ASSERT_TRUE(server.Start()) << server.log();
   std::string dog = Photo("detect/dog.jpg");
-  ClientRequest anonymous{"POST", "/vision/v3.2/tag",
-                          {{"Content-Type", "application/octet-stream"}}, dog, false};
+  ClientRequest anonymous{
+      "POST", "/vision/v3.2/tag", {{"Content-Type", "application/octet-stream"}}, dog, false};
   auto none = Send(server.port(), anonymous);
   EXPECT_EQ(none.status, 401);
   EXPECT_TRUE(json::parse(none.body)["error"].is_object());
@@ -292,8 +299,9 @@ TEST(VisionAuthTest, ConfiguredKeyIsRequired) {
                 .status,
             200);
   EXPECT_EQ(Get(server.port(), "/v1/images").status, 401);  // the default test key is not this one
-  EXPECT_EQ(Get(server.port(), "/v1/images", {{"Authorization", "Bearer s3cret-key-of-16+"}}).status,
-            200);
+  EXPECT_EQ(
+      Get(server.port(), "/v1/images", {{"Authorization", "Bearer s3cret-key-of-16+"}}).status,
+      200);
   EXPECT_EQ(Get(server.port(), "/healthz").status, 200);
   EXPECT_EQ(server.Terminate(), 0);
   std::filesystem::remove_all(dir);
@@ -325,12 +333,14 @@ TEST(VisionUrlTest, FetchesFromAllowedPrivateAddress) {
   // The photo is served without a key as a front-end file of the server itself.
   std::string dir = MakeTempDir("ocula-url");
   std::string web = MakeTempDir("ocula-url-web");
-  std::filesystem::copy_file(ServerProcess::SharedDir() + "/testdata/detect/dog.jpg", web + "/dog.jpg");
-  ServerProcess server(dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"}, {"OCULA_WORKERS", "1"},
-                             {"OCULA_WEB_DIR", web}});
+  std::filesystem::copy_file(ServerProcess::SharedDir() + "/testdata/detect/dog.jpg",
+                             web + "/dog.jpg");
+  ServerProcess server(
+      dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"}, {"OCULA_WORKERS", "1"}, {"OCULA_WEB_DIR", web}});
   ASSERT_TRUE(server.Start()) << server.log();
   std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/dog.jpg";
-  auto r = Post(server.port(), "/vision/v3.2/detect", "application/json", json{{"url", url}}.dump());
+  auto r =
+      Post(server.port(), "/vision/v3.2/detect", "application/json", json{{"url", url}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(Names(json::parse(r.body)["objects"], "object").count("dog"));
   EXPECT_EQ(server.Terminate(), 0);

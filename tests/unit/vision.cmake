@@ -5,6 +5,7 @@ set(_vision_dir ${CMAKE_CURRENT_LIST_DIR}/vision)
 ocula_test(vision_test SOURCES
   ${_vision_dir}/analyzer_test.cc
   ${_vision_dir}/classifier_test.cc
+  ${_vision_dir}/embedding_test.cc
   ${_vision_dir}/image_structure_test.cc
   ${_vision_dir}/image_limits_test.cc
   ${_vision_dir}/image_test.cc

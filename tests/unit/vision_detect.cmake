@@ -7,7 +7,6 @@ ocula_test(vision_detect_test SOURCES
   ${_detect_dir}/detector_manifest_test.cc
   ${_detect_dir}/object_detector_test.cc
   ${_detect_dir}/face_detector_test.cc
-  ${_detect_dir}/detector_timings_test.cc
   ${_detect_dir}/detect_test_util.cc
   ${CMAKE_CURRENT_LIST_DIR}/vision/vision_test_util.cc
   LIBS ocula_vision PkgConfig::VIPS)

@@ -13,9 +13,9 @@ HttpResponse Echo(HttpRequest& r) {
 
 TEST(RouterTest, MatchesPatternsAndCapturesParameters) {
   Router router;
-  router.Add("GET", "/v1/images", Echo);
-  router.Add("GET", "/v1/images/{id}", Echo);
-  router.Add("GET", "/v1/images/{id}/content", Echo);
+  router.Add("GET", "/v1/images", RouteAccess::Public(), Echo);
+  router.Add("GET", "/v1/images/{id}", RouteAccess::Public(), Echo);
+  router.Add("GET", "/v1/images/{id}/content", RouteAccess::Public(), Echo);
   HttpRequest req;
   req.method = "GET";
   req.path = "/v1/images/ABC/content";
@@ -26,8 +26,8 @@ TEST(RouterTest, MatchesPatternsAndCapturesParameters) {
 
 TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   Router router;
-  router.Add("GET", "/v1/images/{id}", Echo);
-  router.Add("DELETE", "/v1/images/{id}", Echo);
+  router.Add("GET", "/v1/images/{id}", RouteAccess::Public(), Echo);
+  router.Add("DELETE", "/v1/images/{id}", RouteAccess::Public(), Echo);
   HttpRequest req;
   req.method = "GET";
   req.path = "/v1/other";
@@ -44,7 +44,7 @@ TEST(RouterTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
 
 TEST(RouterTest, EmptyParameterDoesNotMatch) {
   Router router;
-  router.Add("GET", "/v1/images/{id}", Echo);
+  router.Add("GET", "/v1/images/{id}", RouteAccess::Public(), Echo);
   HttpRequest req;
   req.method = "GET";
   req.path = "/v1/images/";
@@ -54,7 +54,7 @@ TEST(RouterTest, EmptyParameterDoesNotMatch) {
 
 TEST(RouterTest, HeadIsServedByGet) {
   Router router;
-  router.Add("GET", "/healthz", Echo);
+  router.Add("GET", "/healthz", RouteAccess::Public(), Echo);
   HttpRequest req;
   req.method = "HEAD";
   req.path = "/healthz";
@@ -64,7 +64,7 @@ TEST(RouterTest, HeadIsServedByGet) {
 
 TEST(RouterTest, FallbackTakesUnmatchedGetsOnly) {
   Router router;
-  router.Add("GET", "/v1/images/{id}", Echo);
+  router.Add("GET", "/v1/images/{id}", RouteAccess::Public(), Echo);
   router.SetFallback("web", [](HttpRequest&) {
     HttpResponse out;
     out.body = "file";

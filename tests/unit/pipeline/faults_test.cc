@@ -21,6 +21,7 @@
 
 #include "blob/blob_store_faulty.h"
 #include "blob/blob_store_fs.h"
+#include "db/sqlite_db.h"
 #include "events/blob_created.h"
 #include "events/event_bus_faulty.h"
 #include "events/event_bus_sqlite.h"
@@ -29,10 +30,9 @@
 #include "http_client.h"
 #include "metadata/metadata_store_faulty.h"
 #include "metadata/metadata_store_sqlite.h"
-#include "metadata/sqlite_db.h"
 #include "pipeline/ingest.h"
 #include "pipeline/worker_pool.h"
-#include "vision/model_runner.h"
+#include "vision/models/model_runner.h"
 
 namespace ocula {
 namespace {
@@ -460,9 +460,8 @@ TEST_F(FaultsTest, InferenceTimeoutThatPassesOnRetryEndsDone) {
 TEST_F(FaultsTest, RealModelsPastTheInferenceTimeoutFailTheImage) {
   AnalyzerOptions options;
   options.model_dir = testing::ServerProcess::ModelDir();
-  SetDefaultInferenceTimeout(milliseconds(1));
+  options.inference_timeout = milliseconds(1);
   auto analyzer = Analyzer::Create(options);  // its runners take the 1 ms limit
-  SetDefaultInferenceTimeout(kDefaultInferenceTimeout);
   ASSERT_TRUE(analyzer.ok()) << analyzer.status();
   std::shared_ptr<Analyzer> shared = std::move(*analyzer);
 

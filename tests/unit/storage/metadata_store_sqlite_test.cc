@@ -7,8 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/clock.h"
-#include "metadata/migrations.h"
-#include "metadata/sqlite_db.h"
+#include "db/sqlite_db.h"
+#include "db/sqlite_migrations.h"
+#include "metadata/metadata_schema.h"
 #include "storage/metadata_store_contract.h"
 #include "storage/temp_dir.h"
 
@@ -25,8 +26,8 @@ class SqliteDatabase : public MetadataStoreDatabase {
   Status AdvanceChangeLog(int64_t seq) override {
     OCULA_ASSIGN_OR_RETURN(auto db, sqlite::Connection::Open(path_));
     // AUTOINCREMENT continues after the largest seq.
-    return db->Exec(absl::StrCat("INSERT INTO image_changes (seq, image_id, status) VALUES (",
-                                 seq, ", 'x', 'pending')"));
+    return db->Exec(absl::StrCat("INSERT INTO image_changes (seq, image_id, status) VALUES (", seq,
+                                 ", 'x', 'pending')"));
   }
 
   const std::string& path() const { return path_; }
@@ -88,12 +89,14 @@ TEST(MetadataStoreMigrationTest, VersionTwoIndexesTheLabelsOfEarlierAnalyses) {
     ASSERT_TRUE(db.ok()) << db.status();
     auto v1 = MetadataMigrations().first(1);
     ASSERT_TRUE(sqlite::ApplyMigrations(**db, kMetadataMigrationsTable, v1, 0).ok());
-    ASSERT_TRUE((*db)->Exec(R"sql(
+    ASSERT_TRUE((*db)
+                    ->Exec(R"sql(
       INSERT INTO images (id, status, content_type, size, sha256, blob_key, created_ms,
                           updated_ms, analysis_json)
       VALUES ('A', 'done', 'image/jpeg', 1, 'x', 'k', 0, 0,
               '{"tags":[{"name":"dog"},"odd"],"categories":[{"name":"animal_dog"}]}'),
-             ('B', 'pending', 'image/jpeg', 1, 'x', 'k', 0, 0, ''))sql").ok());
+             ('B', 'pending', 'image/jpeg', 1, 'x', 'k', 0, 0, ''))sql")
+                    .ok());
   }
   FakeClock clock;
   auto store = OpenSqliteMetadataStore(path, clock);

@@ -1,6 +1,6 @@
 // SharedFile: the sync of a SQLite file's log (shared by GroupSync, tested in
 // core/group_sync_test.cc), its failure mode and its tenants.
-#include "metadata/sqlite_file.h"
+#include "db/sqlite_file.h"
 
 #include <gtest/gtest.h>
 
@@ -34,8 +34,7 @@ TEST(SharedFileTest, SyncsARealLogAndTreatsAMissingOneAsSynced) {
   EXPECT_TRUE(SharedFile::SyncFileData(log).ok());  // no log: all in the database
   std::ofstream(log) << "frames";
   EXPECT_TRUE(SharedFile::SyncFileData(log).ok());
-  EXPECT_EQ(SharedFile::SyncFileData(dir.File("no-such-dir/ocula.db-wal")).code(),
-            StatusCode::kOk);
+  EXPECT_EQ(SharedFile::SyncFileData(dir.File("no-such-dir/ocula.db-wal")).code(), StatusCode::kOk);
 }
 
 TEST(SharedFileTest, OneInstancePerFileAndTenantsLastAsLongAsTheirToken) {

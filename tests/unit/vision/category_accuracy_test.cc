@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "vision/analyzer.h"
-#include "vision/semantics.h"
-#include "vision/wordnet.h"
+#include "vision/semantics/semantics.h"
+#include "vision/semantics/wordnet.h"
 #include "vision_test_util.h"
 
 namespace ocula {
@@ -65,7 +65,8 @@ TEST(CategoryAccuracyTest, PhotosLandInTheirBroadCategory) {
       found |= c.name.rfind(rule->prefix, 0) == 0;
     }
     right += found;
-    if (!found) std::printf("  %-45s want %-12s got %s\n", file.c_str(), rule->prefix, names.c_str());
+    if (!found)
+      std::printf("  %-45s want %-12s got %s\n", file.c_str(), rule->prefix, names.c_str());
   }
   std::printf("broad category right for %d of %d photos with one\n", right, checked);
   ASSERT_GE(checked, 40);

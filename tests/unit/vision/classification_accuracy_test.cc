@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "vision/classifier.h"
-#include "vision/image.h"
-#include "vision/model_manifest.h"
+#include "vision/classify/classifier.h"
+#include "vision/image/image.h"
+#include "vision/models/model_manifest.h"
 #include "vision_test_util.h"
 
 namespace ocula {
@@ -32,7 +32,7 @@ class AccuracyTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(AccuracyTest, TrueClassInTopFiveForAtLeast90Of100) {
   auto manifest = LoadModelManifest(testing_vision::RepoModelDir() + "/classify/model.toml");
   ASSERT_TRUE(manifest.ok()) << manifest.status();
-  auto runner = CreateModelRunner(ClassifierRunnerOptions(*manifest, GetParam(), 1));
+  auto runner = CreateModelRunner(ClassifierRunnerOptions(*manifest, {.engine = GetParam()}));
   ASSERT_TRUE(runner.ok()) << runner.status();
   auto classifier = Classifier::Create(*manifest, *std::move(runner));
   ASSERT_TRUE(classifier.ok()) << classifier.status();

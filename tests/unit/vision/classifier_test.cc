@@ -1,4 +1,4 @@
-#include "vision/classifier.h"
+#include "vision/classify/classifier.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <set>
 #include <string>
 
-#include "vision/image.h"
-#include "vision/model_manifest.h"
+#include "vision/image/image.h"
+#include "vision/models/model_manifest.h"
 #include "vision_test_util.h"
 
 namespace ocula {
@@ -107,7 +107,7 @@ std::unique_ptr<Classifier> MakeClassifier(const std::string& engine) {
   auto manifest = LoadModelManifest(RepoModelDir() + "/classify/model.toml");
   EXPECT_TRUE(manifest.ok()) << manifest.status();
   if (!manifest.ok()) return nullptr;
-  auto runner = CreateModelRunner(ClassifierRunnerOptions(*manifest, engine, 1));
+  auto runner = CreateModelRunner(ClassifierRunnerOptions(*manifest, {.engine = engine}));
   EXPECT_TRUE(runner.ok()) << runner.status();
   if (!runner.ok()) return nullptr;
   auto classifier = Classifier::Create(*manifest, *std::move(runner));
@@ -179,6 +179,25 @@ TEST_F(ClassifierTest, EnginesAgree) {
     EXPECT_NEAR(a->top[0].probability, b->top[0].probability, 0.03) << file;
     EXPECT_GT(Cosine(a->embedding, b->embedding), 0.99) << file;
   }
+}
+
+// The classifier is the pipeline's ImageEmbedder: Embed gives the vector that
+// Classify carries, named after the manifest (what search and custom
+// classifiers store beside each vector).
+TEST(ClassifierEmbedderTest, EmbedMatchesClassify) {
+  std::unique_ptr<Classifier> classifier = MakeClassifier("onnxruntime");
+  ASSERT_NE(classifier, nullptr);
+  ImageEmbedder& embedder = *classifier;
+  EXPECT_EQ(embedder.EmbeddingModel(), classifier->manifest().name);
+  auto image = DecodeImage(ReadFileOrDie(TestDataPath("detect/dog.jpg")), 256, ImageLimits{});
+  ASSERT_TRUE(image.ok()) << image.status();
+  auto embedding = embedder.Embed(image->rgb);
+  ASSERT_TRUE(embedding.ok()) << embedding.status();
+  EXPECT_EQ(embedding->model, classifier->manifest().name);
+  EXPECT_EQ(embedding->values.size(), 1280u);
+  auto classes = classifier->Classify(image->rgb, 1);
+  ASSERT_TRUE(classes.ok()) << classes.status();
+  EXPECT_EQ(embedding->values, classes->embedding);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string>
 
-#include "vision/image.h"
+#include "vision/image/image.h"
 #include "vision_test_util.h"
 
 namespace ocula {

@@ -1,4 +1,4 @@
-#include "vision/image_structure.h"
+#include "vision/image/image_structure.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "vision/image.h"
+#include "vision/image/image.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "vision/model_manifest.h"
+#include "vision/models/model_manifest.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "vision/model_runner.h"
+#include "vision/models/model_runner.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@ bool Contains(std::string_view haystack, std::string_view needle) {
 
 RunnerOptions ClassifyOptions(const std::string& engine) {
   RunnerOptions o;
-  o.engine = engine;
+  o.inference.engine = engine;
   o.model_path = RepoModelDir() + "/classify/mobilenetv2-12-int8-embed.onnx";
   o.input_name = "input";
   o.output_names = {"output", "embedding"};

@@ -8,7 +8,9 @@
 #include <string>
 #include <thread>
 
-#include "vision/model_runner.h"
+#include "vision/classify/classifier.h"
+#include "vision/models/model_manifest.h"
+#include "vision/models/model_runner.h"
 #include "vision_test_util.h"
 
 namespace ocula {
@@ -20,11 +22,11 @@ using testing_vision::RepoModelDir;
 
 RunnerOptions ClassifyOptions(const std::string& engine, milliseconds timeout) {
   RunnerOptions o;
-  o.engine = engine;
+  o.inference.engine = engine;
   o.model_path = RepoModelDir() + "/classify/mobilenetv2-12-int8-embed.onnx";
   o.input_name = "input";
   o.output_names = {"output", "embedding"};
-  o.timeout = timeout;
+  o.inference.timeout = timeout;
   return o;
 }
 
@@ -95,12 +97,17 @@ TEST(ModelRunnerTimeoutTest, NoLimitMeansNoWatchdog) {
   EXPECT_TRUE((*runner)->Run(Input()).ok());
 }
 
-TEST(ModelRunnerTimeoutTest, OptionsStartWithTheProcessWideSetting) {
-  EXPECT_EQ(RunnerOptions{}.timeout, kDefaultInferenceTimeout);
-  SetDefaultInferenceTimeout(milliseconds(1234));
-  EXPECT_EQ(RunnerOptions{}.timeout, milliseconds(1234));
-  SetDefaultInferenceTimeout(kDefaultInferenceTimeout);
-  EXPECT_EQ(DefaultInferenceTimeout(), kDefaultInferenceTimeout);
+// The limit is an option passed down, not process-wide state: the wrappers'
+// runner options carry the InferenceOptions they were given.
+TEST(ModelRunnerTimeoutTest, WrappersPassTheirInferenceOptionsToTheRunner) {
+  EXPECT_EQ(RunnerOptions{}.inference.timeout, kDefaultInferenceTimeout);
+  auto manifest = LoadModelManifest(RepoModelDir() + "/classify/model.toml");
+  ASSERT_TRUE(manifest.ok()) << manifest.status();
+  const InferenceOptions inference{"opencv", 2, milliseconds(1234)};
+  RunnerOptions options = ClassifierRunnerOptions(*manifest, inference);
+  EXPECT_EQ(options.inference.engine, "opencv");
+  EXPECT_EQ(options.inference.threads, 2);
+  EXPECT_EQ(options.inference.timeout, milliseconds(1234));
 }
 
 TEST(ModelRunnerTimeoutTest, NegativeLimitIsInvalid) {

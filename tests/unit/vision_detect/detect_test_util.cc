@@ -29,14 +29,14 @@ ModelManifest RepoManifest(const std::string& folder) {
 
 std::unique_ptr<ObjectDetector> MakeObjectDetector(const std::string& folder,
                                                    const std::string& engine) {
-  auto detector = ObjectDetector::Create(RepoManifest(folder), engine);
+  auto detector = ObjectDetector::Create(RepoManifest(folder), {.engine = engine});
   EXPECT_TRUE(detector.ok()) << folder << " on " << engine << ": " << detector.status();
   return detector.ok() ? *std::move(detector) : nullptr;
 }
 
 std::unique_ptr<FaceDetector> MakeFaceDetector(const std::string& folder,
                                                const std::string& engine) {
-  auto detector = FaceDetector::Create(RepoManifest(folder), engine);
+  auto detector = FaceDetector::Create(RepoManifest(folder), {.engine = engine});
   EXPECT_TRUE(detector.ok()) << folder << " on " << engine << ": " << detector.status();
   return detector.ok() ? *std::move(detector) : nullptr;
 }

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "vision/face_detector.h"
-#include "vision/features.h"
-#include "vision/image.h"
-#include "vision/object_detector.h"
+#include "vision/detect/face_detector.h"
+#include "vision/detect/object_detector.h"
+#include "vision/feature_types.h"
+#include "vision/image/image.h"
 
 namespace ocula::testing_detect {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "../vision/vision_test_util.h"
-#include "vision/model_manifest.h"
+#include "vision/models/model_manifest.h"
 
 namespace ocula {
 namespace {

@@ -4,9 +4,9 @@
 
 #include <cmath>
 
-#include "vision/detector_decoders.h"
-#include "vision/detector_input.h"
-#include "vision/nms.h"
+#include "vision/detect/detector_decoders.h"
+#include "vision/detect/detector_input.h"
+#include "vision/detect/nms.h"
 
 namespace ocula::vision_internal {
 namespace {
@@ -42,7 +42,7 @@ TEST(NmsTest, DropsALesserBoxLyingInsideABetterOneOfTheSameClass) {
   // The astronaut photo's case: a second "person" on the torso of the first
   // (IoU 0.35, fully inside).
   std::vector<Candidate> in = {Box4(31, 12, 392, 512, 0.79f, 0), Box4(111, 20, 328, 313, 0.52f, 0),
-                               Box4(111, 20, 328, 313, 0.50f, 3),  // another class: kept
+                               Box4(111, 20, 328, 313, 0.50f, 3),   // another class: kept
                                Box4(300, 400, 420, 520, 0.6f, 0)};  // sticks out: kept
   EXPECT_LT(Iou(in[0], in[1]), 0.45f);
   EXPECT_FLOAT_EQ(Containment(in[1], in[0]), 1.0f);

@@ -1,6 +1,6 @@
 // FaceDetector on real photos: YuNet (the default) with both engines, and
 // UltraFace. Robust facts only (counts, placement), never exact scores.
-#include "vision/face_detector.h"
+#include "vision/detect/face_detector.h"
 
 #include <gtest/gtest.h>
 
@@ -111,17 +111,19 @@ TEST(UltraFaceTest, FindsTheAstronautFace) {
 TEST(FaceDetectorCreateTest, Errors) {
   ModelManifest manifest = RepoManifest("faces");
   manifest.decoder = "retinaface";
-  auto unknown = FaceDetector::Create(manifest, "onnxruntime");
+  auto unknown = FaceDetector::Create(manifest, {.engine = "onnxruntime"});
   EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(Message(unknown.status()).find(manifest.manifest_path), std::string::npos);
 
-  EXPECT_EQ(FaceDetector::Create(RepoManifest("objects"), "onnxruntime").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      FaceDetector::Create(RepoManifest("objects"), {.engine = "onnxruntime"}).status().code(),
+      StatusCode::kInvalidArgument);
 
   testing_vision::TempDir dir;
   ModelManifest missing = RepoManifest("faces");
   missing.dir = dir.path().string();
-  EXPECT_EQ(FaceDetector::Create(missing, "onnxruntime").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(FaceDetector::Create(missing, {.engine = "onnxruntime"}).status().code(),
+            StatusCode::kNotFound);
 }
 
 }  // namespace

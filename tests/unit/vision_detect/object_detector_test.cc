@@ -1,6 +1,6 @@
 // ObjectDetector on real photos with both engines: robust facts (labels
 // present, boxes placed plausibly), never exact scores.
-#include "vision/object_detector.h"
+#include "vision/detect/object_detector.h"
 
 #include <gtest/gtest.h>
 
@@ -185,20 +185,21 @@ TEST(NanoDetTest, GiraffeAndZebra) {
 TEST(ObjectDetectorCreateTest, UnknownDecoderNamesTheManifest) {
   ModelManifest manifest = RepoManifest("objects");
   manifest.decoder = "yolo";
-  auto detector = ObjectDetector::Create(manifest, "onnxruntime");
+  auto detector = ObjectDetector::Create(manifest, {.engine = "onnxruntime"});
   EXPECT_EQ(detector.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(Message(detector.status()).find(manifest.manifest_path), std::string::npos);
   EXPECT_NE(Message(detector.status()).find("yolo"), std::string::npos);
 }
 
 TEST(ObjectDetectorCreateTest, WrongTaskMissingRoleAndUnknownEngine) {
-  EXPECT_EQ(ObjectDetector::Create(RepoManifest("faces"), "onnxruntime").status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ObjectDetector::Create(RepoManifest("faces"), {.engine = "onnxruntime"}).status().code(),
+      StatusCode::kInvalidArgument);
   ModelManifest manifest = RepoManifest("objects");
-  EXPECT_EQ(ObjectDetector::Create(manifest, "tensorrt").status().code(),
+  EXPECT_EQ(ObjectDetector::Create(manifest, {.engine = "tensorrt"}).status().code(),
             StatusCode::kInvalidArgument);
   manifest.outputs.erase("predictions");
-  auto missing = ObjectDetector::Create(manifest, "onnxruntime");
+  auto missing = ObjectDetector::Create(manifest, {.engine = "onnxruntime"});
   EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(Message(missing.status()).find("outputs.predictions"), std::string::npos);
 }
@@ -207,12 +208,12 @@ TEST(ObjectDetectorCreateTest, MissingFilesAreNotFound) {
   testing_vision::TempDir dir;
   ModelManifest manifest = RepoManifest("objects");
   manifest.dir = dir.path().string();
-  auto no_labels = ObjectDetector::Create(manifest, "onnxruntime");
+  auto no_labels = ObjectDetector::Create(manifest, {.engine = "onnxruntime"});
   EXPECT_EQ(no_labels.status().code(), StatusCode::kNotFound) << no_labels.status();
   testing_vision::WriteFileOrDie(
       dir.path() / manifest.labels_file,
       testing_vision::ReadFileOrDie(RepoManifest("objects").LabelsPath()));
-  auto no_model = ObjectDetector::Create(manifest, "opencv");
+  auto no_model = ObjectDetector::Create(manifest, {.engine = "opencv"});
   EXPECT_EQ(no_model.status().code(), StatusCode::kNotFound) << no_model.status();
   EXPECT_NE(Message(no_model.status()).find(manifest.file), std::string::npos);
 }
@@ -224,7 +225,7 @@ TEST(ObjectDetectorCreateTest, LabelCountMustMatchTheModel) {
   manifest.dir = dir.path().string();
   testing_vision::WriteFileOrDie(dir.path() / manifest.file, testing_vision::ReadFileOrDie(model));
   testing_vision::WriteFileOrDie(dir.path() / manifest.labels_file, "cat\ndog\n");
-  auto detector = ObjectDetector::Create(manifest, "onnxruntime");
+  auto detector = ObjectDetector::Create(manifest, {.engine = "onnxruntime"});
   ASSERT_TRUE(detector.ok()) << detector.status();
   Photo photo = LoadPhoto("detect/dog.jpg", 64);
   EXPECT_EQ((*detector)->Detect(photo.rgb, photo.width, photo.height, 0).status().code(),

@@ -1,4 +1,4 @@
-#include "vision/jpeg_turbo.h"
+#include "vision/image/jpeg_turbo.h"
 
 #include <gtest/gtest.h>
 #include <vips/vips.h>
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "vision/exif.h"
-#include "vision/image.h"
 #include "../vision/vision_test_util.h"
+#include "vision/image/exif.h"
+#include "vision/image/image.h"
 
 namespace ocula {
 namespace {
@@ -40,9 +40,8 @@ std::string EncodeJpeg(const Pixels& pixels, const char* options, int orientatio
                        VipsInterpretation space = VIPS_INTERPRETATION_sRGB,
                        const std::map<std::string, std::string>& exif = {}) {
   (void)DecodeFull(ReadFileOrDie(TestDataPath("photos/fruits.jpg")));  // initialises libvips
-  VipsImagePtr image(vips_image_new_from_memory_copy(pixels.rgb.data(), pixels.rgb.size(),
-                                                     pixels.width, pixels.height, 3,
-                                                     VIPS_FORMAT_UCHAR));
+  VipsImagePtr image(vips_image_new_from_memory_copy(
+      pixels.rgb.data(), pixels.rgb.size(), pixels.width, pixels.height, 3, VIPS_FORMAT_UCHAR));
   if (space != VIPS_INTERPRETATION_sRGB) {
     VipsImage* converted = nullptr;
     if (vips_colourspace(image.get(), &converted, space, nullptr) != 0) {
@@ -111,8 +110,7 @@ class JpegTurboTest : public ::testing::Test {
 TEST_F(JpegTurboTest, MatchesLibvipsOnEveryImagenetDevPhoto) {
   int count = 0;
   double worst = 0, total = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(TestDataPath("imagenet-dev"))) {
+  for (const auto& entry : std::filesystem::directory_iterator(TestDataPath("imagenet-dev"))) {
     std::string bytes = ReadFileOrDie(entry.path().string());
     if (SniffMimeType(bytes) != "image/jpeg") continue;
     ++count;
@@ -157,7 +155,7 @@ TEST_F(JpegTurboTest, AppliesEveryExifOrientationLikeLibvips) {
     EXPECT_EQ(fast->exif["Orientation"], std::to_string(orientation));
     // Where the stored top-left corner is displayed.
     const int right = fast->rgb.width - 4, bottom = fast->rgb.height - 4;
-    const int corners[9][2] = {{}, {3, 3},         {right, 3}, {right, bottom}, {3, bottom},
+    const int corners[9][2] = {{},     {3, 3},     {right, 3},      {right, bottom}, {3, bottom},
                                {3, 3}, {right, 3}, {right, bottom}, {3, bottom}};
     EXPECT_TRUE(IsRed(fast->rgb, corners[orientation][0], corners[orientation][1]));
     EXPECT_TRUE(IsRed(vips->rgb, corners[orientation][0], corners[orientation][1]));
@@ -269,20 +267,17 @@ TEST_F(JpegTurboTest, ReadsEveryReportedExifFieldLikeLibvips) {
   ASSERT_TRUE(fast.ok()) << fast.status();
   ASSERT_TRUE(vips.ok()) << vips.status();
   const std::map<std::string, std::string> expected = {
-      {"Make", "OculaCam"},
-      {"Model", "Model 7 with a name longer than four bytes"},
-      {"Software", "ocula-test 1.0"},
-      {"DateTimeOriginal", "2026:12:05 10:11:12"},
-      {"Orientation", "3"},
-      {"GpsInfo", "present"},
+      {"Make", "OculaCam"},           {"Model", "Model 7 with a name longer than four bytes"},
+      {"Software", "ocula-test 1.0"}, {"DateTimeOriginal", "2026:12:05 10:11:12"},
+      {"Orientation", "3"},           {"GpsInfo", "present"},
   };
   EXPECT_EQ(fast->exif, expected);
   EXPECT_EQ(vips->exif, expected);
   EXPECT_EQ(vision_internal::JpegExifFields(bytes), expected);
 
   // The fuzzer's seed with every field, its EXIF block written by hand.
-  const std::string seed = ReadFileOrDie(std::string(OCULA_SOURCE_DIR) +
-                                         "/fuzz/corpus/image_probe/exif_fields.jpg");
+  const std::string seed =
+      ReadFileOrDie(std::string(OCULA_SOURCE_DIR) + "/fuzz/corpus/image_probe/exif_fields.jpg");
   ImageLimits any_size;
   any_size.min_dimension = 1;
   auto seed_vips = DecodeImageWithVips(seed, 64, any_size);

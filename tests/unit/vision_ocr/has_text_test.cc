@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "vision/ocr.h"
+#include "vision/ocr/ocr.h"
 
 namespace ocula {
 namespace {

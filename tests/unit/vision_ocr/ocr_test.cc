@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "../vision/vision_test_util.h"
-#include "vision/image.h"
-#include "vision/ocr.h"
+#include "vision/image/image.h"
+#include "vision/ocr/ocr.h"
 
 namespace ocula {
 namespace {
@@ -114,8 +114,7 @@ class TextRecognizerTest : public ::testing::Test {
     const auto start = std::chrono::steady_clock::now();
     auto page = recognizer_->Recognize(image);
     const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     EXPECT_TRUE(page.ok()) << name << ": " << page.status();
     if (!page.ok()) return {};
     std::printf("[ocr] %-28s %5dx%-5d %7.1f ms (single-threaded), %zu lines\n", name.c_str(),
@@ -219,8 +218,7 @@ TEST_F(TextRecognizerTest, WorksFromAnotherThread) {
 TEST_F(TextRecognizerTest, RejectsInconsistentImages) {
   EXPECT_EQ(recognizer_->Recognize(RgbImage{}).status().code(), StatusCode::kInvalidArgument);
   RgbImage short_buffer{.width = 10, .height = 10, .pixels = std::vector<uint8_t>(10)};
-  EXPECT_EQ(recognizer_->Recognize(short_buffer).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(recognizer_->Recognize(short_buffer).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(TextRecognizerCreateTest, AcceptsTheApiCodeEn) {

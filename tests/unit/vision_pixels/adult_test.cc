@@ -1,4 +1,4 @@
-#include "vision/adult.h"
+#include "vision/classify/adult.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <string>
 
 #include "pixels_test_util.h"
-#include "vision/model_manifest.h"
+#include "vision/models/model_manifest.h"
 #include "vision_test_util.h"
 
 namespace ocula {
@@ -45,7 +45,7 @@ TEST(AdultClassifierTest, RejectsLabelsWithoutAdultClasses) {
   // The ImageNet classifier loads fine but has no Porn/Hentai/Sexy classes.
   auto manifest = LoadModelManifest(testing_vision::RepoModelDir() + "/classify/model.toml");
   ASSERT_TRUE(manifest.ok()) << manifest.status();
-  auto adult = AdultClassifier::Create(*manifest, "onnxruntime");
+  auto adult = AdultClassifier::Create(*manifest, {.engine = "onnxruntime"});
   EXPECT_EQ(adult.status().code(), StatusCode::kFailedPrecondition) << adult.status();
 }
 
@@ -111,8 +111,8 @@ TEST(AdultClassifierTest, OrdinaryPhotosAreNotAdult) {
       "%d flagged racy\n",
       total_ms / paths.size(), paths.size(), racy);
   EXPECT_GE(paths.size(), 100u);
-  EXPECT_LE(flagged_adult.size(), 1u) << "ordinary photos flagged adult: "
-                                      << ::testing::PrintToString(flagged_adult);
+  EXPECT_LE(flagged_adult.size(), 1u)
+      << "ordinary photos flagged adult: " << ::testing::PrintToString(flagged_adult);
 }
 
 }  // namespace

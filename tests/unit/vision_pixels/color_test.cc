@@ -1,4 +1,4 @@
-#include "vision/color.h"
+#include "vision/image/color.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "vision/image_type.h"
+#include "vision/image/image_type.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "vision/model_manifest.h"
+#include "vision/models/model_manifest.h"
 #include "vision_test_util.h"
 
 namespace ocula::testing_pixels {
@@ -61,7 +61,7 @@ std::unique_ptr<AdultClassifier> LoadAdult(const std::string& engine) {
     ADD_FAILURE() << manifest.status();
     return nullptr;
   }
-  auto adult = AdultClassifier::Create(*manifest, engine);
+  auto adult = AdultClassifier::Create(*manifest, {.engine = engine});
   if (!adult.ok()) {
     ADD_FAILURE() << adult.status();
     return nullptr;

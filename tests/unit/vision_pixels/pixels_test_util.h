@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "vision/adult.h"
-#include "vision/image.h"
+#include "vision/classify/adult.h"
+#include "vision/image/image.h"
 
 namespace ocula::testing_pixels {
 

@@ -1,10 +1,10 @@
-#include "vision/thumbnail.h"
+#include "vision/image/thumbnail.h"
 
 #include <gtest/gtest.h>
 
+#include <vips/vips.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
-#include <vips/vips.h>
 
 #include <cstdio>
 #include <string>

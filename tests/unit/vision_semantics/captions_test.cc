@@ -1,4 +1,4 @@
-#include "vision/captions.h"
+#include "vision/semantics/captions.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

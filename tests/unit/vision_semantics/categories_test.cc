@@ -1,4 +1,4 @@
-#include "vision/categories.h"
+#include "vision/semantics/categories.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

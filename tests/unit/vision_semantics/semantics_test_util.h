@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "vision/classifier.h"
-#include "vision/features.h"
-#include "vision/semantics.h"
+#include "vision/classify/classifier.h"
+#include "vision/feature_types.h"
+#include "vision/semantics/semantics.h"
 
 namespace ocula::testing_semantics {
 

@@ -12,8 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "semantics_test_util.h"
-#include "vision/categories.h"
-#include "vision/semantics.h"
+#include "vision/semantics/categories.h"
+#include "vision/semantics/semantics.h"
 
 namespace ocula {
 namespace {

@@ -1,4 +1,4 @@
-#include "vision/tags.h"
+#include "vision/semantics/tags.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

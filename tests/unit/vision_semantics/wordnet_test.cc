@@ -1,4 +1,4 @@
-#include "vision/wordnet.h"
+#include "vision/semantics/wordnet.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

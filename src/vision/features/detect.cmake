@@ -1,9 +1,0 @@
-# Objects and Faces: detectors built on ModelRunner (object_detector.h,
-# face_detector.h) with their shared input, decoder and NMS helpers.
-target_sources(ocula_vision PRIVATE
-  ${CMAKE_CURRENT_SOURCE_DIR}/detector_core.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/detector_decoders.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/detector_input.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/face_detector.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/nms.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/object_detector.cc)

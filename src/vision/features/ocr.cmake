@@ -1,7 +1,0 @@
-# Included from src/vision/CMakeLists.txt, so CMAKE_CURRENT_SOURCE_DIR is src/vision.
-# OCR (ocr.h): Tesseract 5 and Leptonica, found through pkg-config. Their
-# headers stay private to ocr.cc. dlsym (the OpenMP thread limit) needs
-# CMAKE_DL_LIBS on older glibc.
-pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract lept)
-target_sources(ocula_vision PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/ocr.cc)
-target_link_libraries(ocula_vision PRIVATE PkgConfig::TESSERACT ${CMAKE_DL_LIBS})

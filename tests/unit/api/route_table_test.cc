@@ -1,0 +1,116 @@
+// The access table of the whole API: every route AddOpsRoutes and
+// AddApiRoutes register (what `ocula serve` registers), with the access it
+// declares. A new route makes this test fail until its line is added here,
+// so its scope is a decision someone reviewed, not a path-prefix guess.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/api.h"
+#include "api/change_feed.h"
+#include "api/vision_api.h"
+#include "auth/key_store.h"
+#include "blob/blob_store_memory.h"
+#include "core/clock.h"
+#include "events/event_bus_sqlite.h"
+#include "metadata/metadata_store_sqlite.h"
+#include "storage/temp_dir.h"
+
+namespace ocula {
+namespace {
+
+using Row = std::pair<std::string, std::string>;  // "METHOD pattern", access
+
+TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
+  testing::TempDir dir;
+  const std::string db = dir.File("ocula.db");
+  auto metadata = OpenSqliteMetadataStore(db);
+  ASSERT_TRUE(metadata.ok()) << metadata.status();
+  auto bus = OpenSqliteEventBus(db, EventBusOptions{});
+  ASSERT_TRUE(bus.ok()) << bus.status();
+  auto keys = OpenSqliteKeyStore(db);
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  MemoryBlobStore blobs;
+  MetricsRegistry metrics;
+  Ingest ingest(blobs, **metadata, ImageLimits{}, Clock::Real(), [] {});
+  BacklogGate backlog(**bus, 0, Clock::Real());
+  ApiDeps deps{ingest,  **metadata, blobs,
+               metrics, backlog,    [] { return std::vector<HealthCheck>{}; }};
+  Authenticator authenticator(**keys, Clock::Real());
+  KeyDeps key_deps{**keys, authenticator, Clock::Real(), "secret", 10};
+  ChangeFeed feed(**metadata);
+  // The handlers are never called: no analyzer is ever made.
+  AnalyzerPool analyzers(
+      []() -> StatusOr<std::unique_ptr<Analyzer>> {
+        return absl::UnavailableError("not in this test");
+      },
+      1);
+  ReadOperations reads(analyzers, Clock::Real());
+  VisionDeps vision{analyzers, reads, UrlFetchOptions{}};
+
+  Router router;
+  AddOpsRoutes(router, deps);
+  AddApiRoutes(router, deps, key_deps, feed, vision, "");
+  std::vector<Row> table;
+  for (const RouteInfo& r : router.Routes()) {
+    table.emplace_back(r.method + " " + r.pattern, r.access.Name());
+  }
+
+  const std::vector<Row> expected = {
+      {"GET /healthz", "public"},
+      {"GET /readyz", "public"},
+      {"GET /metrics", "public"},
+      {"POST /v1/images", "images:write"},
+      {"GET /v1/images", "images:read"},
+      {"GET /v1/images/{id}", "images:read"},
+      {"GET /v1/images/{id}/content", "images:read"},
+      {"GET /v1/images/{id}/thumbnail", "images:read"},
+      {"GET /v1/labels", "images:read"},
+      {"DELETE /v1/images/{id}", "images:delete"},
+      {"POST /v1/keys", "admin"},
+      {"GET /v1/keys", "admin"},
+      {"DELETE /v1/keys/{id}", "admin"},
+      {"POST /v1/upload-urls", "images:write"},
+      {"POST /v1/uploads/{token}", "public"},  // the signed URL is the credential
+      {"PUT /v1/uploads/{token}", "public"},
+      {"GET /v1/events/stream", "images:read"},
+      {"POST /vision/v3.2/analyze", "analyze"},
+      {"POST /vision/v3.2/tag", "analyze"},
+      {"POST /vision/v3.2/describe", "analyze"},
+      {"POST /vision/v3.2/detect", "analyze"},
+      {"POST /vision/v3.2/generateThumbnail", "analyze"},
+      {"POST /vision/v3.2/areaOfInterest", "analyze"},
+      {"POST /vision/v3.2/ocr", "analyze"},
+      {"POST /vision/v3.2/read/analyze", "analyze"},
+      {"GET /vision/v3.2/read/analyzeResults/{id}", "analyze"},
+  };
+  EXPECT_EQ(table, expected);
+}
+
+// Unmatched requests need no key (they can only get 404 or 405); the
+// front end's files are public.
+TEST(RouteTableTest, UnmatchedAndFallbackArePublic) {
+  Router router;
+  router.Add("GET", "/v1/images", RouteAccess::Needs(Scope::kImagesRead),
+             [](HttpRequest&) { return HttpResponse{}; });
+  router.SetFallback("web", [](HttpRequest&) { return HttpResponse{}; });
+  HttpRequest req;
+  req.method = "GET";
+  req.path = "/v1/images";
+  EXPECT_EQ(router.Match(req).access.Name(), "images:read");
+  req.path = "/index.html";
+  RouteMatch web = router.Match(req);
+  EXPECT_EQ(web.label, "web");
+  EXPECT_EQ(web.access.Name(), "public");
+  req.method = "PUT";
+  req.path = "/v1/images";
+  RouteMatch wrong_method = router.Match(req);
+  EXPECT_EQ(wrong_method.handler, nullptr);
+  EXPECT_EQ(wrong_method.response.status, 405);
+  EXPECT_EQ(wrong_method.access.Name(), "public");
+}
+
+}  // namespace
+}  // namespace ocula
