@@ -21,6 +21,7 @@ run() {
 
 run build/bench/ocula_bench_decode
 run build/bench/ocula_bench_features --images 30
+run build/bench/ocula_bench_detectors
 run build/bench/ocula_bench_store
 run build/bench/ocula_bench_pipeline --images 1000 --features "" --out bench/results/pipeline-classification.json
 run build/bench/ocula_bench_pipeline --images 300 --out bench/results/pipeline-default.json

@@ -6,6 +6,7 @@
 #include "blob/blob_store_faulty.h"
 #include "fixtures.h"
 #include "http_client.h"
+#include "wait_until.h"
 
 namespace ocula {
 namespace {
@@ -115,9 +116,7 @@ TEST_F(ReconcilerTest, BackgroundThreadAdoptsAndStops) {
   options.interval = std::chrono::milliseconds(20);
   Reconciler reconciler(store_, *ingest_, clock_, options);
   reconciler.Start();
-  for (int i = 0; i < 500 && metadata_->ListImages({})->images.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  EXPECT_TRUE(testing::WaitUntil([&] { return !metadata_->ListImages({})->images.empty(); }));
   reconciler.Stop();
   EXPECT_EQ(metadata_->ListImages({})->images.size(), 1u);
 }

@@ -11,6 +11,7 @@
 #include "fixtures.h"
 #include "http_client.h"
 #include "pipeline/ingest.h"
+#include "wait_until.h"
 
 namespace ocula {
 namespace {
@@ -19,9 +20,9 @@ class WorkerPoolTest : public PipelineFixture {
  protected:
   std::string Upload() {
     Ingest ingest(blobs_, *metadata_, ImageLimits{}, Clock::Real(), nullptr);
-    auto r = ingest.Upload({testing::ReadFile(testing::ServerProcess::SharedDir() +
-                                              "/testdata/detect/dog.jpg"),
-                            "image/jpeg", "", ""});
+    auto r = ingest.Upload(
+        {testing::ReadFile(testing::ServerProcess::SharedDir() + "/testdata/detect/dog.jpg"),
+         "image/jpeg", "", ""});
     EXPECT_TRUE(r.ok()) << r.status();
     OutboxRelay relay(*metadata_, *bus_, OutboxRelayOptions{});
     EXPECT_TRUE(relay.RelayOnce().ok());
@@ -43,23 +44,20 @@ class WorkerPoolTest : public PipelineFixture {
   }
 
   ImageRecord WaitFinal(const std::string& id) {
-    for (int i = 0; i < 200; ++i) {
+    ImageRecord last;
+    const bool final = testing::WaitUntil([&] {
       auto image = metadata_->GetImage(id);
-      if (image.ok() && (image->status == ImageStatus::kDone ||
-                         image->status == ImageStatus::kFailed)) {
-        return *image;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "image " << id << " never finished";
-    return {};
+      if (image.ok()) last = *image;
+      return image.ok() &&
+             (image->status == ImageStatus::kDone || image->status == ImageStatus::kFailed);
+    });
+    if (!final) ADD_FAILURE() << "image " << id << " never finished";
+    return final ? last : ImageRecord{};
   }
 
   void WaitQueueEmpty() {
-    for (int i = 0; i < 200 && *bus_->Depth(kBlobCreatedTopic) > 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    EXPECT_EQ(*bus_->Depth(kBlobCreatedTopic), 0);
+    EXPECT_TRUE(testing::WaitUntil([&] { return *bus_->Depth(kBlobCreatedTopic) == 0; }))
+        << *bus_->Depth(kBlobCreatedTopic) << " events left";
   }
 
   MetricsRegistry metrics_;
@@ -156,15 +154,17 @@ TEST_F(WorkerPoolTest, ModelLoadFailureIsReportedAndRetried) {
   options.threads = 1;
   options.receive_wait = std::chrono::milliseconds(50);
   options.model_retry = std::chrono::milliseconds(20);
-  WorkerPool pool(*bus_, *metadata_, blobs_,
-                  [&]() -> StatusOr<std::unique_ptr<Analyzer>> {
-                    ++attempts;
-                    if (!model_back) return absl::NotFoundError("model file x.onnx is missing");
-                    return std::make_unique<FakeAnalyzer>(script);
-                  },
-                  metrics_, Clock::Real(), options);
+  WorkerPool pool(
+      *bus_, *metadata_, blobs_,
+      [&]() -> StatusOr<std::unique_ptr<Analyzer>> {
+        ++attempts;
+        if (!model_back) return absl::NotFoundError("model file x.onnx is missing");
+        return std::make_unique<FakeAnalyzer>(script);
+      },
+      metrics_, Clock::Real(), options);
   pool.Start();
-  while (attempts < 3) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(testing::WaitUntil([&] { return attempts >= 3; }))
+      << "the model load was not retried";
   EXPECT_FALSE(pool.ModelsReady());
   EXPECT_NE(pool.ModelError().find("x.onnx"), std::string::npos) << pool.ModelError();
   EXPECT_EQ(metadata_->GetImage(id)->status, ImageStatus::kPending) << "no work without models";
@@ -186,15 +186,16 @@ TEST_F(WorkerPoolTest, WorkersRunNicerThanTheCallerByTheOption) {
   options.threads = 1;
   options.receive_wait = std::chrono::milliseconds(50);
   options.nice = 3;
-  WorkerPool pool(*bus_, *metadata_, blobs_,
-                  [&]() -> StatusOr<std::unique_ptr<Analyzer>> {
-                    // The factory runs on the worker thread.
-                    seen = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
-                    return std::make_unique<FakeAnalyzer>(script);
-                  },
-                  metrics_, Clock::Real(), options);
+  WorkerPool pool(
+      *bus_, *metadata_, blobs_,
+      [&]() -> StatusOr<std::unique_ptr<Analyzer>> {
+        // The factory runs on the worker thread.
+        seen = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+        return std::make_unique<FakeAnalyzer>(script);
+      },
+      metrics_, Clock::Real(), options);
   pool.Start();
-  while (!pool.ModelsReady()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(testing::WaitUntil([&] { return pool.ModelsReady(); })) << pool.ModelError();
   pool.Stop();
   EXPECT_EQ(seen.load(), caller + 3);
   EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), caller) << "only workers";
