@@ -24,14 +24,14 @@ struct ModelInputSpec {
   std::string resize = "short_side_center_crop";  // or "stretch", or "letterbox" (detectors)
   int resize_short_side = 0;                      // for short_side_center_crop
   float scale = 1.0f;                             // pixel * scale, then (x - mean) / std
-  std::array<float, 3> mean = {0, 0, 0};
-  // Per input channel c, the model value for each 8-bit pixel:
-  // (p * scale - mean[c]) / std[c], so that preprocessing is one lookup a pixel.
-  using ChannelLuts = std::array<std::array<float, 256>, 3>;
-  ChannelLuts MakeChannelLuts(const ModelInputSpec& spec);
-  // per channel, in `color` order
+  std::array<float, 3> mean = {0, 0, 0};          // per channel, in `color` order
   std::array<float, 3> std = {1, 1, 1};
 };
+
+// Per input channel c, the model value for each 8-bit pixel:
+// (p * scale - mean[c]) / std[c], so that preprocessing is one lookup a pixel.
+using ChannelLuts = std::array<std::array<float, 256>, 3>;
+ChannelLuts MakeChannelLuts(const ModelInputSpec& spec);
 
 // Post-processing of a detector (task "objects" or "faces"): the optional
 // [detector] table. Scores are 0..1 after the decoder.
