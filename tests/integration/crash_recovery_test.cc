@@ -16,6 +16,7 @@
 
 #include "http_client.h"
 #include "server_process.h"
+#include "wait_until.h"
 
 namespace ocula::testing {
 namespace {
@@ -24,8 +25,8 @@ using nlohmann::json;
 
 std::vector<std::string> Photos() {
   std::vector<std::string> out;
-  for (auto& e : std::filesystem::directory_iterator(ServerProcess::SharedDir() +
-                                                     "/testdata/imagenet-dev")) {
+  for (auto& e :
+       std::filesystem::directory_iterator(ServerProcess::SharedDir() + "/testdata/imagenet-dev")) {
     out.push_back(ReadFile(e.path().string()));
   }
   return out;
@@ -82,7 +83,8 @@ TEST(CrashRecoveryTest, Kill9DuringUploadsLosesNothingAcknowledged) {
         }
       });
     }
-    while (answered < kUploads / 2) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    EXPECT_TRUE(testing::WaitUntil([&] { return answered >= kUploads / 2; },
+                                   std::chrono::seconds(60), std::chrono::milliseconds(2)));
     server.Kill9();  // mid-stream: uploads, analyses and relays in flight
     for (auto& t : clients) t.join();
   }
@@ -97,9 +99,10 @@ TEST(CrashRecoveryTest, Kill9DuringUploadsLosesNothingAcknowledged) {
     unfinished += image["status"] != "done";
     in_analysis += image["status"] == "processing";
   }
-  std::printf("acknowledged before kill -9: %zu of %d; unfinished at restart: %zu, of which "
-              "killed mid-analysis: %zu\n",
-              acked, kUploads, unfinished, in_analysis);
+  std::printf(
+      "acknowledged before kill -9: %zu of %d; unfinished at restart: %zu, of which "
+      "killed mid-analysis: %zu\n",
+      acked, kUploads, unfinished, in_analysis);
   for (const std::string& id : acknowledged) {
     std::string body = WaitForAnalysis(restarted.port(), id, 120000);
     ASSERT_FALSE(body.empty()) << "image " << id << " was acknowledged but never analysed\n"
@@ -231,7 +234,8 @@ TEST(CrashRecoveryTest, SigtermDuringUploadsAcknowledgesOnlyWhatIsKept) {
         }
       });
     }
-    while (answered < 20) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    EXPECT_TRUE(testing::WaitUntil([&] { return answered >= 20; }, std::chrono::seconds(60),
+                                   std::chrono::milliseconds(2)));
     exit_code = server.Terminate();  // uploads and analyses in flight
     stop = true;
     for (auto& t : clients) t.join();
@@ -242,8 +246,8 @@ TEST(CrashRecoveryTest, SigtermDuringUploadsAcknowledgesOnlyWhatIsKept) {
   for (const auto& [status, count] : answers) {
     EXPECT_TRUE(status == 202 || status == 0) << count << " answer(s) " << status;
   }
-  std::printf("SIGTERM under load: %zu acknowledged, %d without an answer\n",
-              acknowledged.size(), answers[0]);
+  std::printf("SIGTERM under load: %zu acknowledged, %d without an answer\n", acknowledged.size(),
+              answers[0]);
 
   ServerProcess restarted(dir, env);
   ASSERT_TRUE(restarted.Start()) << restarted.log();
@@ -284,10 +288,11 @@ TEST(CrashRecoveryTest, SigtermWhileAnUploadBodyIsArriving) {
     addr.sin_port = htons(static_cast<uint16_t>(server.port()));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    std::string head = "POST /v1/images HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                       "Content-Type: image/jpeg\r\nAuthorization: Bearer " +
-                       std::string(kTestAdminKey) +
-                       "\r\nContent-Length: " + std::to_string(photo.size()) + "\r\n\r\n";
+    std::string head =
+        "POST /v1/images HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: image/jpeg\r\nAuthorization: Bearer " +
+        std::string(kTestAdminKey) + "\r\nContent-Length: " + std::to_string(photo.size()) +
+        "\r\n\r\n";
     std::string first = head + photo.substr(0, photo.size() / 2);
     ASSERT_EQ(send(fd, first.data(), first.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(first.size()));

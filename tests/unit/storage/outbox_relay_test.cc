@@ -19,9 +19,9 @@ using std::chrono::milliseconds;
 
 // Forwards to a real bus; Publish fails while `fail_publish_after` publishes
 // have been let through (negative: never fails).
-class FlakyBus : public EventBus {
+class FlakyBus : public ForwardingEventBus {
  public:
-  explicit FlakyBus(EventBus& inner) : inner_(inner) {}
+  using ForwardingEventBus::ForwardingEventBus;
 
   std::atomic<int> fail_publish_after{-1};
   std::atomic<int> publishes{0};
@@ -30,29 +30,8 @@ class FlakyBus : public EventBus {
     const int limit = fail_publish_after.load();
     if (limit >= 0 && publishes.load() >= limit) return absl::UnavailableError("bus down");
     ++publishes;
-    return inner_.Publish(message);
+    return target().Publish(message);
   }
-  StatusOr<std::optional<Message>> Receive(const std::string& topic,
-                                           milliseconds wait) override {
-    return inner_.Receive(topic, wait);
-  }
-  Status Ack(const Message& m) override { return inner_.Ack(m); }
-  Status Nack(const Message& m, const std::string& r,
-              std::optional<milliseconds> d) override {
-    return inner_.Nack(m, r, d);
-  }
-  Status DeadLetterNow(const Message& m, const std::string& r) override {
-    return inner_.DeadLetterNow(m, r);
-  }
-  StatusOr<std::vector<DeadLetter>> DeadLetters(size_t limit) override {
-    return inner_.DeadLetters(limit);
-  }
-  StatusOr<int64_t> Depth(const std::string& topic) override { return inner_.Depth(topic); }
-  void WakeAll() override { inner_.WakeAll(); }
-  Status CheckHealth() override { return inner_.CheckHealth(); }
-
- private:
-  EventBus& inner_;
 };
 
 class OutboxRelayTest : public ::testing::Test {
