@@ -42,14 +42,18 @@ TEST(PublishOnlyViewTest, PublishesAndRefusesToConsume) {
   ASSERT_TRUE(bus.ok()) << bus.status();
   std::unique_ptr<EventBus> view = PublishOnlyView(**bus);
 
-  ASSERT_TRUE(view->Publish({"e1", "t", "{}"}).ok());
+  Message event;
+  event.id = "e1";
+  event.topic = "t";
+  event.payload = "{}";
+  ASSERT_TRUE(view->Publish(event).ok());
   auto depth = view->Depth("t");
   ASSERT_TRUE(depth.ok()) << depth.status();
   EXPECT_EQ(*depth, 1);
   EXPECT_EQ(view->Receive("t", std::chrono::milliseconds(0)).status().code(),
             StatusCode::kPermissionDenied);
-  EXPECT_EQ(view->Ack({"e1", "t", "{}"}).code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(view->DeadLetterNow({"e1", "t", "{}"}, "no").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(view->Ack(event).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(view->DeadLetterNow(event, "no").code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(view->DeadLetters(10).ok());
   EXPECT_TRUE(view->CheckHealth().ok());
 
