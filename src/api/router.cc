@@ -57,10 +57,12 @@ bool Router::Matches(const Route& route, const std::vector<std::string>& segment
 RouteMatch Router::Match(HttpRequest& request) const {
   std::vector<std::string> segments = Split(request.path);
   std::vector<std::string> allowed;
+  const Route* same_path = nullptr;  // the first route at this path, for a 405
   for (const Route& r : routes_) {
     if (!Matches(r, segments, nullptr)) continue;
     if (r.method != request.method && !(request.method == "HEAD" && r.method == "GET")) {
       allowed.push_back(r.method);
+      if (same_path == nullptr) same_path = &r;
       continue;
     }
     Matches(r, segments, &request.path_params);
@@ -75,6 +77,9 @@ RouteMatch Router::Match(HttpRequest& request) const {
     unmatched.response = ErrorResponse(absl::NotFoundError("no such endpoint: " + request.path));
     return unmatched;
   }
+  // A path that exists keeps its access: without the key, the client learns
+  // nothing more about it than a 401.
+  unmatched.access = same_path->access;
   unmatched.response = ErrorResponse(
       WithReason(absl::InvalidArgumentError(request.method + " is not allowed on " + request.path),
                  reason::kMethodNotAllowed));

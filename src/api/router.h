@@ -5,9 +5,10 @@
 //
 // Every route declares who may call it when it is added (RouteAccess has no
 // default), so a route cannot be added without deciding; InstrumentedHandler
-// (api.h) checks it before the handler runs. A request that matches no route
-// needs no key: it can only get 404 or 405. The static-file fallback is
-// public too.
+// (api.h) checks it before the handler runs. A request for a path that no
+// route has needs no key (404); one for a path that exists with other methods
+// needs the access of the first route there (then 405). The static-file
+// fallback is public.
 //
 // Not thread-safe for Add; Match and Dispatch are safe for concurrent use
 // once routes are added.

@@ -89,9 +89,10 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
   EXPECT_EQ(table, expected);
 }
 
-// Unmatched requests need no key (they can only get 404 or 405); the
-// front end's files are public.
-TEST(RouteTableTest, UnmatchedAndFallbackArePublic) {
+// A path no route has needs no key (404); a known path with another method
+// keeps the access of its route (405 only with the key); the front end's
+// files are public.
+TEST(RouteTableTest, UnknownPathsAndTheFallbackArePublic) {
   Router router;
   router.Add("GET", "/v1/images", RouteAccess::Needs(Scope::kImagesRead),
              [](HttpRequest&) { return HttpResponse{}; });
@@ -109,7 +110,12 @@ TEST(RouteTableTest, UnmatchedAndFallbackArePublic) {
   RouteMatch wrong_method = router.Match(req);
   EXPECT_EQ(wrong_method.handler, nullptr);
   EXPECT_EQ(wrong_method.response.status, 405);
-  EXPECT_EQ(wrong_method.access.Name(), "public");
+  EXPECT_EQ(wrong_method.access.Name(), "images:read");
+  req.method = "POST";
+  req.path = "/v1/nothing-here";
+  RouteMatch unknown = router.Match(req);
+  EXPECT_EQ(unknown.response.status, 404);
+  EXPECT_EQ(unknown.access.Name(), "public");
 }
 
 }  // namespace
