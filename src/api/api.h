@@ -36,6 +36,7 @@ struct ApiDeps {
 };
 
 class ChangeFeed;
+class WorkPool;
 struct AccessControl;
 struct VisionDeps;
 
@@ -70,11 +71,12 @@ void AddApiRoutes(Router& router, const ApiDeps& deps, const KeyDeps& keys, Chan
                   const VisionDeps& vision, const std::string& web_dir);
 
 // Wraps `router` into the server's handler: checks the access the matched
-// route declared (auth.h: key, scope, rate), assigns route labels, counts requests by route and
-// status code, logs one line per request with its id.
-std::function<HttpResponse(HttpRequest&)> InstrumentedHandler(const Router& router,
-                                                              MetricsRegistry& metrics,
-                                                              AccessControl& access);
+// route declared (auth.h: key, scope, rate), runs a blocking route on
+// `blocking` (503 with Retry-After when its queue is full) and any other on
+// the I/O thread, turns an exception escaping a handler into a 500, assigns route labels, counts
+// requests by route and status code, logs one line per request with its id.
+AsyncHandler InstrumentedHandler(const Router& router, MetricsRegistry& metrics,
+                                 AccessControl& access, WorkPool& blocking);
 
 // The JSON document of an image as the API returns it.
 std::string ImageDocumentJson(const ImageRecord& image);

@@ -149,9 +149,9 @@ struct ServerState {
       : options(std::move(o)), handler(std::move(h)) {}
   const HttpServerOptions options;
   const HttpServer::RequestHandler handler;
-  std::unique_ptr<ssl::context> tls;  // null: plain HTTP
-  std::atomic<int> active{0};         // requests whose head arrived, not yet answered
-  std::atomic<int> connections{0};    // open connections
+  std::unique_ptr<ssl::context> tls;             // null: plain HTTP
+  std::atomic<int> active{0};                    // requests whose head arrived, not yet answered
+  std::atomic<int> connections{0};               // open connections
   std::atomic<uint64_t> buffered_body_bytes{0};  // reserved by requests reading a body
 
   // Reserves room for a body of `bytes`; false when that would take the
@@ -306,17 +306,26 @@ class Session : public std::enable_shared_from_this<Session<Transport>> {
       head.fields.emplace_back(View(field.name_string()), View(field.value()));
     }
     HttpRequest req;
-    HttpResponse response;
     Status target = FillRequest(head, RandomToken(), req);
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    const bool is_head = req.method == "HEAD";
+    std::string request_id = req.request_id;
     if (!target.ok()) {
-      response = ErrorResponse(target);
-    } else {
-      req.body = std::move(request.body());
-      response = state_.handler(req);
+      EndInFlight();
+      return Reply(ErrorResponse(target), version, keep_alive, request_id, is_head);
     }
-    EndInFlight();
-    Reply(std::move(response), request.version(), request.keep_alive(), req.request_id,
-          req.method == "HEAD");
+    req.body = std::move(request.body());
+    // The response comes back on this connection's strand: at once when the
+    // handler answered inline (dispatch runs it here), later from a pool.
+    state_.handler(std::move(req), [self = Self(), version, keep_alive, is_head,
+                                    request_id = std::move(request_id)](HttpResponse response) {
+      asio::dispatch(self->stream_.get_executor(), [self, version, keep_alive, is_head, request_id,
+                                                    response = std::move(response)]() mutable {
+        self->EndInFlight();
+        self->Reply(std::move(response), version, keep_alive, request_id, is_head);
+      });
+    });
   }
 
   void Reply(HttpResponse response, unsigned version, bool keep_alive,
@@ -458,8 +467,8 @@ class Session : public std::enable_shared_from_this<Session<Transport>> {
   std::array<char, 16384> discard_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Clock::time_point request_deadline_;
-  int requests_ = 0;  // requests read on this connection
-  bool in_flight_ = false;  // counted in state_.active (head read, not yet answered)
+  int requests_ = 0;            // requests read on this connection
+  bool in_flight_ = false;      // counted in state_.active (head read, not yet answered)
   uint64_t reserved_body_ = 0;  // counted in state_.buffered_body_bytes
   bool handshake_done_ = false;
   std::deque<std::string> chunks_;  // streamed chunks not yet written; front is in flight

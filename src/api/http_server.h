@@ -1,8 +1,10 @@
 // HttpServer: HTTP/1.1 over TCP, or over TLS (Boost.Beast, OpenSSL), with
 // keep-alive and with limits on header and body size, on how long a client may
 // take, and on how many connections may be open at once.
-// Each complete request is turned into an HttpRequest, passed to the handler
-// on one of the I/O threads, and the HttpResponse written back.
+// Each complete request is turned into an HttpRequest and passed to the
+// handler on one of the I/O threads, which must not block: it answers at once
+// or hands the work to a pool and answers from there (AsyncHandler). The
+// response is written back on the connection's strand.
 //
 // A request whose body exceeds max_body_bytes is answered 413 without reading
 // the rest; a connection that drops mid-request, times out, or fails its TLS
@@ -57,7 +59,7 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  using RequestHandler = std::function<HttpResponse(HttpRequest&)>;
+  using RequestHandler = AsyncHandler;
   HttpServer(HttpServerOptions options, RequestHandler handler);
   ~HttpServer();
 
@@ -70,8 +72,8 @@ class HttpServer {
   int port() const;
   // True when serving HTTPS.
   bool tls() const;
-  // Stops accepting, lets requests in progress finish (up to the deadline),
-  // then closes every connection.
+  // Stops accepting, lets requests in progress finish (up to the deadline;
+  // requests handed to a pool included), then closes every connection.
   void Stop();
 
  private:

@@ -57,4 +57,10 @@ struct HttpResponse {
   static HttpResponse Json(int status, std::string body);
 };
 
+// Sends the response to one request. Callable from any thread, once.
+using Responder = std::function<void(HttpResponse)>;
+// What the server calls for each request: answer now (call `respond` before
+// returning) or later, from another thread (work handed to a pool).
+using AsyncHandler = std::function<void(HttpRequest request, Responder respond)>;
+
 }  // namespace ocula

@@ -250,10 +250,12 @@ void AddImageRoutes(Router& router, const ApiDeps& deps) {
              [&deps](HttpRequest& r) { return ListImages(deps, r); });
   router.Add("GET", "/v1/images/{id}", RouteAccess::Needs(Scope::kImagesRead),
              [&deps](HttpRequest& r) { return GetImage(deps, r); });
-  router.Add("GET", "/v1/images/{id}/content", RouteAccess::Needs(Scope::kImagesRead),
-             [&deps](HttpRequest& r) { return GetContent(deps, r); });
-  router.Add("GET", "/v1/images/{id}/thumbnail", RouteAccess::Needs(Scope::kImagesRead),
-             [&deps](HttpRequest& r) { return GetThumbnail(deps, r); });
+  // Blob reads (a network fetch on S3 or Azure) and thumbnails (decode and
+  // resize) run on the blocking pool.
+  router.AddBlocking("GET", "/v1/images/{id}/content", RouteAccess::Needs(Scope::kImagesRead),
+                     [&deps](HttpRequest& r) { return GetContent(deps, r); });
+  router.AddBlocking("GET", "/v1/images/{id}/thumbnail", RouteAccess::Needs(Scope::kImagesRead),
+                     [&deps](HttpRequest& r) { return GetThumbnail(deps, r); });
   router.Add("GET", "/v1/labels", RouteAccess::Needs(Scope::kImagesRead),
              [&deps](HttpRequest& r) { return GetLabels(deps, r); });
   router.Add("DELETE", "/v1/images/{id}", RouteAccess::Needs(Scope::kImagesDelete),

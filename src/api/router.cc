@@ -23,14 +23,24 @@ std::string RouteAccess::Name() const {
 }
 
 void Router::Add(std::string method, std::string pattern, RouteAccess access, Handler handler) {
+  AddRoute(std::move(method), std::move(pattern), access, false, std::move(handler));
+}
+
+void Router::AddBlocking(std::string method, std::string pattern, RouteAccess access,
+                         Handler handler) {
+  AddRoute(std::move(method), std::move(pattern), access, true, std::move(handler));
+}
+
+void Router::AddRoute(std::string method, std::string pattern, RouteAccess access, bool blocking,
+                      Handler handler) {
   std::vector<std::string> segments = Split(pattern);
-  routes_.push_back(
-      {std::move(method), std::move(pattern), std::move(segments), access, std::move(handler)});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), access, blocking,
+                     std::move(handler)});
 }
 
 std::vector<RouteInfo> Router::Routes() const {
   std::vector<RouteInfo> out;
-  for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.access});
+  for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.access, r.blocking});
   return out;
 }
 
@@ -66,13 +76,13 @@ RouteMatch Router::Match(HttpRequest& request) const {
       continue;
     }
     Matches(r, segments, &request.path_params);
-    return {r.pattern, r.access, &r.handler, {}};
+    return {r.pattern, r.access, &r.handler, r.blocking, {}};
   }
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (allowed.empty() && fallback_ && get) {
-    return {fallback_label_, RouteAccess::Public(), &fallback_, {}};
+    return {fallback_label_, RouteAccess::Public(), &fallback_, false, {}};
   }
-  RouteMatch unmatched{"unmatched", RouteAccess::Public(), nullptr, {}};
+  RouteMatch unmatched{"unmatched", RouteAccess::Public(), nullptr, false, {}};
   if (allowed.empty()) {
     unmatched.response = ErrorResponse(absl::NotFoundError("no such endpoint: " + request.path));
     return unmatched;

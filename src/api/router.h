@@ -4,7 +4,11 @@
 // 404; known path, other method: 405 with Allow.
 //
 // Every route declares who may call it when it is added (RouteAccess has no
-// default), so a route cannot be added without deciding; InstrumentedHandler
+// default), so a route cannot be added without deciding, and whether it
+// blocks: Add is for handlers that answer from memory or one store lookup,
+// AddBlocking for those that can take longer than a millisecond (URL
+// fetches, model runs, OCR, thumbnails, blob reads), which InstrumentedHandler
+// runs on a bounded pool instead of the I/O threads; InstrumentedHandler
 // (api.h) checks it before the handler runs. A request for a path that no
 // route has needs no key (404); one for a path that exists with other methods
 // needs the access of the first route there (then 405). The static-file
@@ -50,6 +54,7 @@ struct RouteInfo {
   std::string method;
   std::string pattern;
   RouteAccess access;
+  bool blocking = false;
 };
 
 // What a request matched. `handler` is null when it matched no route; then
@@ -58,12 +63,14 @@ struct RouteMatch {
   std::string label;  // the pattern, the fallback's label, or "unmatched"
   RouteAccess access = RouteAccess::Public();
   const Handler* handler = nullptr;
+  bool blocking = false;  // the handler must run on the blocking pool
   HttpResponse response;
 };
 
 class Router {
  public:
   void Add(std::string method, std::string pattern, RouteAccess access, Handler handler);
+  void AddBlocking(std::string method, std::string pattern, RouteAccess access, Handler handler);
 
   // Handles GET and HEAD requests that match no route (static files, public);
   // its route label is `label`.
@@ -85,8 +92,11 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     RouteAccess access;
+    bool blocking;
     Handler handler;
   };
+  void AddRoute(std::string method, std::string pattern, RouteAccess access, bool blocking,
+                Handler handler);
   static bool Matches(const Route& route, const std::vector<std::string>& segments,
                       std::map<std::string, std::string>* params);
   std::vector<Route> routes_;

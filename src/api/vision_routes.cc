@@ -211,8 +211,8 @@ HttpResponse ReadResults(const VisionDeps& deps, HttpRequest& req) {
 void AddVisionRoutes(Router& router, const VisionDeps& deps) {
   auto add = [&](const std::string& method, const std::string& path,
                  HttpResponse (*handler)(const VisionDeps&, HttpRequest&)) {
-    router.Add(method, kBase + path, RouteAccess::Needs(Scope::kAnalyze),
-               [&deps, handler](HttpRequest& r) { return handler(deps, r); });
+    router.AddBlocking(method, kBase + path, RouteAccess::Needs(Scope::kAnalyze),
+                       [&deps, handler](HttpRequest& r) { return handler(deps, r); });
   };
   add("POST", "/analyze", Analyze);
   add("POST", "/tag",
@@ -223,8 +223,11 @@ void AddVisionRoutes(Router& router, const VisionDeps& deps) {
   add("POST", "/generateThumbnail", GenerateThumbnailRoute);
   add("POST", "/areaOfInterest", AreaOfInterest);
   add("POST", "/ocr", Ocr);
-  add("POST", "/read/analyze", ReadAnalyze);
-  add("GET", "/read/analyzeResults/{id}", ReadResults);
+  add("POST", "/read/analyze", ReadAnalyze);  // a {"url"} body is fetched before queueing
+  // A lookup in memory.
+  router.Add("GET", std::string(kBase) + "/read/analyzeResults/{id}",
+             RouteAccess::Needs(Scope::kAnalyze),
+             [&deps](HttpRequest& r) { return ReadResults(deps, r); });
 }
 
 }  // namespace ocula

@@ -21,6 +21,7 @@
 #include "app/backends.h"
 #include "app/keys.h"
 #include "blob/blob_store_readonly.h"
+#include "core/work_pool.h"
 #include "events/blob_created.h"
 #include "events/event_bus_publish_only.h"
 #include "events/outbox_relay.h"
@@ -247,8 +248,12 @@ int Serve(const Config& config, Role role) {
   auto make_analyzer = [options = *analyzer_options] { return Analyzer::Create(options); };
   WorkerPool workers(**bus, **metadata, *worker_blobs, make_analyzer, metrics, Clock::Real(),
                      worker_options);
-  // On-demand analyses for /vision, on the HTTP threads: one analyzer each at most.
-  AnalyzerPool api_analyzers(make_analyzer, static_cast<size_t>(config.io_threads));
+  // Requests that block run on their own bounded pool, never on the HTTP
+  // threads; on-demand analyses hold one analyzer per pool thread at most,
+  // plus one for the Read operations' OCR thread.
+  WorkPool blocking("ocula-blocking", config.blocking_threads,
+                    static_cast<size_t>(config.blocking_queue));
+  AnalyzerPool api_analyzers(make_analyzer, static_cast<size_t>(config.blocking_threads) + 1);
   ReadOperations reads(api_analyzers, Clock::Real());
   VisionDeps vision{api_analyzers, reads, UrlFetchOptionsFrom(config)};
 
@@ -274,7 +279,8 @@ int Serve(const Config& config, Role role) {
     AddApiRoutes(router, deps, key_deps, feed, vision, config.web_dir);
   }
 
-  HttpServer server(HttpOptionsFrom(config), InstrumentedHandler(router, metrics, access_control));
+  HttpServer server(HttpOptionsFrom(config),
+                    InstrumentedHandler(router, metrics, access_control, blocking));
 
   if (role != Role::kWorker) {
     relay.Start();
@@ -295,8 +301,9 @@ int Serve(const Config& config, Role role) {
   int signal = 0;
   sigwait(&signals, &signal);
   spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  feed.Stop();     // event streams end first: they hold connections of the server
-  server.Stop();   // no new uploads; requests in progress finish
+  feed.Stop();    // event streams end first: they hold connections of the server
+  server.Stop();  // no new uploads; requests in progress finish
+  blocking.Stop();
   workers.Stop();  // images in hand finish; others go back to the queue
   reconciler.Stop();
   relay.Stop();

@@ -1,11 +1,11 @@
 #include "core/config.h"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
-#include <toml++/toml.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -25,36 +25,34 @@ Status ParseNumber(const std::string& text, T& out) {
 }
 
 template <typename T>
-Setting Number(std::string key, std::string env, std::string help, T Config::*field, T min,
-               T max) {
-  return Setting{
-      std::move(key), std::move(env), std::move(help),
-      [field, min, max](Config& c, const std::string& v) -> Status {
-        T parsed{};
-        OCULA_RETURN_IF_ERROR(ParseNumber(v, parsed));
-        if (parsed < min || parsed > max) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(v, " is out of range [", min, ", ", max, "]"));
-        }
-        c.*field = parsed;
-        return absl::OkStatus();
-      },
-      [field](const Config& c) { return absl::StrCat(c.*field); }};
+Setting Number(std::string key, std::string env, std::string help, T Config::*field, T min, T max) {
+  return Setting{std::move(key), std::move(env), std::move(help),
+                 [field, min, max](Config& c, const std::string& v) -> Status {
+                   T parsed{};
+                   OCULA_RETURN_IF_ERROR(ParseNumber(v, parsed));
+                   if (parsed < min || parsed > max) {
+                     return absl::InvalidArgumentError(
+                         absl::StrCat(v, " is out of range [", min, ", ", max, "]"));
+                   }
+                   c.*field = parsed;
+                   return absl::OkStatus();
+                 },
+                 [field](const Config& c) { return absl::StrCat(c.*field); }};
 }
 
 Setting Text(std::string key, std::string env, std::string help, std::string Config::*field,
              std::vector<std::string> allowed = {}) {
-  return Setting{std::move(key), std::move(env), std::move(help),
-                 [field, allowed](Config& c, const std::string& v) -> Status {
-                   if (!allowed.empty() &&
-                       std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-                     return absl::InvalidArgumentError(
-                         absl::StrCat("'", v, "' is not one of: ", absl::StrJoin(allowed, ", ")));
-                   }
-                   c.*field = v;
-                   return absl::OkStatus();
-                 },
-                 [field](const Config& c) { return c.*field; }};
+  return Setting{
+      std::move(key), std::move(env), std::move(help),
+      [field, allowed](Config& c, const std::string& v) -> Status {
+        if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("'", v, "' is not one of: ", absl::StrJoin(allowed, ", ")));
+        }
+        c.*field = v;
+        return absl::OkStatus();
+      },
+      [field](const Config& c) { return c.*field; }};
 }
 
 Setting Bool(std::string key, std::string env, std::string help, bool Config::*field) {
@@ -75,8 +73,19 @@ std::vector<Setting> MakeSettings() {
       Text("data_dir", "OCULA_DATA_DIR", "Directory for the embedded blob store and database.",
            &C::data_dir),
       Text("server.listen", "OCULA_LISTEN", "HTTP listen address, host:port.", &C::listen),
-      Number("server.io_threads", "OCULA_IO_THREADS", "Threads serving HTTP. Upload handlers wait on disk syncs, so more threads than cores keep the disk busy.", &C::io_threads,
-             1, 256),
+      Number("server.io_threads", "OCULA_IO_THREADS",
+             "Threads serving HTTP. Upload handlers wait on disk syncs, so more threads than cores "
+             "keep the disk busy.",
+             &C::io_threads, 1, 256),
+      Number("server.blocking_threads", "OCULA_BLOCKING_THREADS",
+             "Threads for requests that block (URL fetches, on-demand analyses, OCR, "
+             "thumbnails, image content), so that health probes and reads never wait behind "
+             "them. Each may hold one analyzer (models loaded).",
+             &C::blocking_threads, 1, 256),
+      Number("server.blocking_queue", "OCULA_BLOCKING_QUEUE",
+             "Blocking requests that may wait for a thread; more are answered 503 with "
+             "Retry-After.",
+             &C::blocking_queue, 0, 100'000),
       Number("server.header_timeout_s", "OCULA_HEADER_TIMEOUT_S",
              "Seconds a client may take to send a request's head (and, with TLS, to complete "
              "the handshake): slow clients are disconnected.",
@@ -120,7 +129,8 @@ std::vector<Setting> MakeSettings() {
       Text("storage.blob", "OCULA_BLOB",
            "Blob store URI: file://DIR, s3://BUCKET[/PREFIX]?endpoint=..., or "
            "azblob://ACCOUNT/CONTAINER[/PREFIX]?endpoint=... (docs/deployment.md). "
-           "Default: file://DATA_DIR/blobs.", &C::blob_uri),
+           "Default: file://DATA_DIR/blobs.",
+           &C::blob_uri),
       Text("storage.metadata", "OCULA_METADATA",
            "Metadata store URI: sqlite://FILE or postgresql://USER@HOST:PORT/DB "
            "(docs/deployment.md). Default: sqlite://DATA_DIR/ocula.db.",
@@ -138,14 +148,12 @@ std::vector<Setting> MakeSettings() {
              "Seconds between two scans of the reconcile prefix.", &C::reconcile_interval_s, 1,
              86400),
       Number("limits.max_upload_bytes", "OCULA_MAX_UPLOAD_BYTES",
-             "Largest accepted image, in bytes (413 above).", &C::max_upload_bytes,
-             uint64_t{1}, uint64_t{1} << 34),
+             "Largest accepted image, in bytes (413 above).", &C::max_upload_bytes, uint64_t{1},
+             uint64_t{1} << 34),
       Number("limits.min_image_dimension", "OCULA_MIN_IMAGE_DIMENSION",
-             "Smallest accepted width or height, in pixels.", &C::min_image_dimension, 1,
-             100000),
+             "Smallest accepted width or height, in pixels.", &C::min_image_dimension, 1, 100000),
       Number("limits.max_image_dimension", "OCULA_MAX_IMAGE_DIMENSION",
-             "Largest accepted width or height, in pixels.", &C::max_image_dimension, 1,
-             1000000),
+             "Largest accepted width or height, in pixels.", &C::max_image_dimension, 1, 1000000),
       Number("limits.max_image_pixels", "OCULA_MAX_IMAGE_PIXELS",
              "Largest accepted width x height (guards against decompression bombs).",
              &C::max_image_pixels, uint64_t{1}, uint64_t{1} << 40),
@@ -163,8 +171,8 @@ std::vector<Setting> MakeSettings() {
                   std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(item));
                   if (name.empty()) continue;
                   if (!known.count(name)) {
-                    return absl::InvalidArgumentError(absl::StrCat(
-                        "'", name, "' is not one of: ", absl::StrJoin(known, ", ")));
+                    return absl::InvalidArgumentError(
+                        absl::StrCat("'", name, "' is not one of: ", absl::StrJoin(known, ", ")));
                   }
                   any = true;
                 }
@@ -181,24 +189,23 @@ std::vector<Setting> MakeSettings() {
              "Retry-After until the workers catch up (0 = no limit).",
              &C::max_backlog, int64_t{0}, int64_t{1} << 40),
       Number("queue.max_attempts", "OCULA_MAX_ATTEMPTS",
-             "Deliveries of one event before it goes to the dead-letter list.",
-             &C::max_attempts, 1, 100),
+             "Deliveries of one event before it goes to the dead-letter list.", &C::max_attempts, 1,
+             100),
       Number("queue.retry_backoff_ms", "OCULA_RETRY_BACKOFF_MS",
              "First retry delay; doubles per attempt.", &C::retry_backoff_ms, 0, 3'600'000),
-      Number("queue.retry_backoff_max_ms", "OCULA_RETRY_BACKOFF_MAX_MS",
-             "Longest retry delay.", &C::retry_backoff_max_ms, 0, 86'400'000),
-      Text("vision.engine", "OCULA_ENGINE", "Inference engine: onnxruntime or opencv.",
-           &C::engine, {"onnxruntime", "opencv"}),
+      Number("queue.retry_backoff_max_ms", "OCULA_RETRY_BACKOFF_MAX_MS", "Longest retry delay.",
+             &C::retry_backoff_max_ms, 0, 86'400'000),
+      Text("vision.engine", "OCULA_ENGINE", "Inference engine: onnxruntime or opencv.", &C::engine,
+           {"onnxruntime", "opencv"}),
       Text("vision.model_dir", "OCULA_MODEL_DIR",
-           "Model directory (one folder per model with a model.toml manifest).",
-           &C::model_dir),
-      Number("vision.top_tags", "OCULA_TOP_TAGS", "Classes kept as tags per image.",
-             &C::top_tags, 1, 1000),
+           "Model directory (one folder per model with a model.toml manifest).", &C::model_dir),
+      Number("vision.top_tags", "OCULA_TOP_TAGS", "Classes kept as tags per image.", &C::top_tags,
+             1, 1000),
       Number("vision.min_tag_confidence", "OCULA_MIN_TAG_CONFIDENCE",
              "Tags below this confidence are dropped.", &C::min_tag_confidence, 0.0, 1.0),
       Number("vision.model_retry_s", "OCULA_MODEL_RETRY_S",
-             "Seconds between attempts to load a missing or broken model.", &C::model_retry_s,
-             1, 3600),
+             "Seconds between attempts to load a missing or broken model.", &C::model_retry_s, 1,
+             3600),
       Text("vision.features", "OCULA_FEATURES",
            "Features the upload pipeline runs: Categories, Tags, Description, Faces, "
            "ImageType, Color, Adult, Objects, Text (OCR).",
@@ -235,8 +242,8 @@ std::vector<Setting> MakeSettings() {
              "HTTP to make room for). 0 = same priority.",
              &C::worker_nice, 0, 19),
       Number("workers.shutdown_deadline_s", "OCULA_SHUTDOWN_DEADLINE_S",
-             "Seconds in-flight work may take to finish on shutdown.",
-             &C::shutdown_deadline_s, 0, 3600),
+             "Seconds in-flight work may take to finish on shutdown.", &C::shutdown_deadline_s, 0,
+             3600),
       Text("log.level", "OCULA_LOG_LEVEL", "trace, debug, info, warn, error.", &C::log_level,
            {"trace", "debug", "info", "warn", "error"}),
       Text("log.format", "OCULA_LOG_FORMAT", "text or json (one JSON object per line).",
@@ -268,8 +275,8 @@ Status ApplyFile(const std::string& file, Config& config) {
   std::function<void(const toml::table&, const std::string&)> walk =
       [&](const toml::table& t, const std::string& prefix) {
         for (const auto& [k, node] : t) {
-          std::string key = prefix.empty() ? std::string(k.str())
-                                           : absl::StrCat(prefix, ".", AbslView(k.str()));
+          std::string key =
+              prefix.empty() ? std::string(k.str()) : absl::StrCat(prefix, ".", AbslView(k.str()));
           if (const toml::table* sub = node.as_table()) {
             walk(*sub, key);
             continue;

@@ -23,6 +23,10 @@ struct Config {
   // [server]
   std::string listen = "127.0.0.1:8080";
   int io_threads = 4;  // more than the cores: upload handlers block on fsync
+  // The pool for requests that block (URL fetches, on-demand analyses, OCR,
+  // thumbnails, blob reads), so that they never hold the I/O threads.
+  int blocking_threads = 4;
+  int blocking_queue = 64;  // requests waiting for it; more are answered 503
   int header_timeout_s = 10;   // TLS handshake; request head
   int request_timeout_s = 60;  // whole request, head and body
   int idle_timeout_s = 30;     // keep-alive wait for the next request

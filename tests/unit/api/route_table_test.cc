@@ -1,6 +1,7 @@
 // The access table of the whole API: every route AddOpsRoutes and
 // AddApiRoutes register (what `ocula serve` registers), with the access it
-// declares. A new route makes this test fail until its line is added here,
+// declares and where it runs (inline on the I/O thread, or on the pool for
+// blocking work). A new route makes this test fail until its line is added here,
 // so its scope is a decision someone reviewed, not a path-prefix guess.
 #include <gtest/gtest.h>
 
@@ -21,7 +22,7 @@
 namespace ocula {
 namespace {
 
-using Row = std::pair<std::string, std::string>;  // "METHOD pattern", access
+using Row = std::pair<std::string, std::string>;  // "METHOD pattern", "access where"
 
 TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
   testing::TempDir dir;
@@ -55,36 +56,37 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
   AddApiRoutes(router, deps, key_deps, feed, vision, "");
   std::vector<Row> table;
   for (const RouteInfo& r : router.Routes()) {
-    table.emplace_back(r.method + " " + r.pattern, r.access.Name());
+    table.emplace_back(r.method + " " + r.pattern,
+                       r.access.Name() + (r.blocking ? " pool" : " inline"));
   }
 
   const std::vector<Row> expected = {
-      {"GET /healthz", "public"},
-      {"GET /readyz", "public"},
-      {"GET /metrics", "public"},
-      {"POST /v1/images", "images:write"},
-      {"GET /v1/images", "images:read"},
-      {"GET /v1/images/{id}", "images:read"},
-      {"GET /v1/images/{id}/content", "images:read"},
-      {"GET /v1/images/{id}/thumbnail", "images:read"},
-      {"GET /v1/labels", "images:read"},
-      {"DELETE /v1/images/{id}", "images:delete"},
-      {"POST /v1/keys", "admin"},
-      {"GET /v1/keys", "admin"},
-      {"DELETE /v1/keys/{id}", "admin"},
-      {"POST /v1/upload-urls", "images:write"},
-      {"POST /v1/uploads/{token}", "public"},  // the signed URL is the credential
-      {"PUT /v1/uploads/{token}", "public"},
-      {"GET /v1/events/stream", "images:read"},
-      {"POST /vision/v3.2/analyze", "analyze"},
-      {"POST /vision/v3.2/tag", "analyze"},
-      {"POST /vision/v3.2/describe", "analyze"},
-      {"POST /vision/v3.2/detect", "analyze"},
-      {"POST /vision/v3.2/generateThumbnail", "analyze"},
-      {"POST /vision/v3.2/areaOfInterest", "analyze"},
-      {"POST /vision/v3.2/ocr", "analyze"},
-      {"POST /vision/v3.2/read/analyze", "analyze"},
-      {"GET /vision/v3.2/read/analyzeResults/{id}", "analyze"},
+      {"GET /healthz", "public inline"},
+      {"GET /readyz", "public inline"},
+      {"GET /metrics", "public inline"},
+      {"POST /v1/images", "images:write inline"},
+      {"GET /v1/images", "images:read inline"},
+      {"GET /v1/images/{id}", "images:read inline"},
+      {"GET /v1/images/{id}/content", "images:read pool"},
+      {"GET /v1/images/{id}/thumbnail", "images:read pool"},
+      {"GET /v1/labels", "images:read inline"},
+      {"DELETE /v1/images/{id}", "images:delete inline"},
+      {"POST /v1/keys", "admin inline"},
+      {"GET /v1/keys", "admin inline"},
+      {"DELETE /v1/keys/{id}", "admin inline"},
+      {"POST /v1/upload-urls", "images:write inline"},
+      {"POST /v1/uploads/{token}", "public inline"},  // the signed URL is the credential
+      {"PUT /v1/uploads/{token}", "public inline"},
+      {"GET /v1/events/stream", "images:read inline"},
+      {"POST /vision/v3.2/analyze", "analyze pool"},
+      {"POST /vision/v3.2/tag", "analyze pool"},
+      {"POST /vision/v3.2/describe", "analyze pool"},
+      {"POST /vision/v3.2/detect", "analyze pool"},
+      {"POST /vision/v3.2/generateThumbnail", "analyze pool"},
+      {"POST /vision/v3.2/areaOfInterest", "analyze pool"},
+      {"POST /vision/v3.2/ocr", "analyze pool"},
+      {"POST /vision/v3.2/read/analyze", "analyze pool"},
+      {"GET /vision/v3.2/read/analyzeResults/{id}", "analyze inline"},
   };
   EXPECT_EQ(table, expected);
 }

@@ -1,0 +1,159 @@
+// Slow requests never stall the server (issue 22): /vision analyses whose
+// {"url"} points at a server that never answers run on the blocking pool, so
+// health probes and reads keep answering within 50 ms; past the pool's queue
+// the server answers 503 with Retry-After at once.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "http_client.h"
+#include "server_process.h"
+#include "wait_until.h"
+
+namespace ocula::testing {
+namespace {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+// A loopback server that accepts connections and never answers: a URL fetch
+// from it lasts until the fetcher's time limit.
+class SilentServer {
+ public:
+  SilentServer() {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(listen_fd_, 256) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ADD_FAILURE() << "cannot listen on loopback";
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        int fd = accept(listen_fd_, nullptr, nullptr);
+        if (fd < 0) return;  // shut down
+        std::lock_guard lock(mu_);
+        held_.push_back(fd);
+        ++accepted_;
+      }
+    });
+  }
+  ~SilentServer() {
+    shutdown(listen_fd_, SHUT_RDWR);  // ends accept()
+    if (thread_.joinable()) thread_.join();
+    close(listen_fd_);
+    for (int fd : held_) close(fd);
+  }
+
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/photo.jpg"; }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<int> held_;
+  std::atomic<int> accepted_{0};
+};
+
+double MillisOf(const std::function<void()>& call) {
+  auto start = SteadyClock::now();
+  call();
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+}
+
+TEST(SlowRequestTest, HealthAndReadsAnswerWithin50msWhile32SlowAnalysesRun) {
+  SilentServer silent;
+  std::string dir = MakeTempDir("ocula-slow-requests");
+  ServerProcess server(dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"},
+                             {"OCULA_URL_TIMEOUT_MS", "2000"},
+                             {"OCULA_BLOCKING_THREADS", "8"},
+                             {"OCULA_WORKERS", "1"}});
+  ASSERT_TRUE(server.Start()) << server.log();
+
+  std::vector<ClientResponse> answers(32);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 32; ++i) {
+    clients.emplace_back([&, i] {
+      answers[i] = Post(server.port(), "/vision/v3.2/analyze?visualFeatures=Tags",
+                        "application/json", json{{"url", silent.Url()}}.dump());
+    });
+  }
+  ASSERT_TRUE(WaitUntil([&] { return silent.accepted() >= 8; }))
+      << "the pool's 8 threads should all be fetching";
+
+  double worst_health = 0, worst_read = 0;
+  for (int i = 0; i < 20; ++i) {
+    worst_health = std::max(
+        worst_health, MillisOf([&] { EXPECT_EQ(Get(server.port(), "/healthz").status, 200); }));
+    worst_read = std::max(worst_read, MillisOf([&] {
+                            EXPECT_EQ(Get(server.port(), "/v1/images?limit=1").status, 200);
+                          }));
+  }
+  EXPECT_LT(worst_health, 50) << "ms for /healthz while slow analyses run";
+  EXPECT_LT(worst_read, 50) << "ms for GET /v1/images while slow analyses run";
+  std::printf("worst of 20 while 32 slow analyses ran: /healthz %.1f ms, /v1/images %.1f ms\n",
+              worst_health, worst_read);
+
+  for (auto& t : clients) t.join();
+  for (const ClientResponse& r : answers) {
+    EXPECT_NE(r.status, 0) << "every slow analysis is answered";
+    EXPECT_NE(r.status, 503) << "32 fit in the pool and its queue";
+  }
+  EXPECT_EQ(server.Terminate(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SlowRequestTest, PastTheQueueTheServerAnswers503WithRetryAfter) {
+  SilentServer silent;
+  std::string dir = MakeTempDir("ocula-slow-requests");
+  ServerProcess server(dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"},
+                             {"OCULA_URL_TIMEOUT_MS", "3000"},
+                             {"OCULA_BLOCKING_THREADS", "1"},
+                             {"OCULA_BLOCKING_QUEUE", "1"},
+                             {"OCULA_WORKERS", "1"}});
+  ASSERT_TRUE(server.Start()) << server.log();
+
+  // One runs, one waits, two are refused: each fetch holds its thread 3 s,
+  // far longer than sending four requests takes.
+  std::vector<ClientResponse> answers(4);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&, i] {
+      answers[i] = Post(server.port(), "/vision/v3.2/analyze?visualFeatures=Tags",
+                        "application/json", json{{"url", silent.Url()}}.dump());
+    });
+  }
+  for (auto& t : clients) t.join();
+  int busy = 0;
+  for (const ClientResponse& r : answers) {
+    if (r.status != 503) continue;
+    ++busy;
+    EXPECT_EQ(r.Header("retry-after"), "1");
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "ServiceUnavailable") << r.body;
+  }
+  EXPECT_EQ(busy, 2);
+  EXPECT_NE(Get(server.port(), "/metrics").body.find("ocula_http_busy_total"), std::string::npos);
+  EXPECT_EQ(server.Terminate(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace ocula::testing
