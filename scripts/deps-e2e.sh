@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the browser end-to-end test (tests/e2e) and the object-store
 # contract tests (tests/backends) need: Debian's Chromium, playwright-core from
-# tests/e2e/package-lock.json, and the S3 and Azure Blob test servers (s3rver,
-# aws4, Azurite) from tests/backends/package-lock.json (npm ci). No browser is
+# tests/e2e/package-lock.json, the S3 and Azure Blob test servers (s3rver,
+# aws4, Azurite) from tests/backends/package-lock.json, and Microsoft's
+# Computer Vision client from tests/sdk/package-lock.json (npm ci). No browser is
 # downloaded: the test drives /usr/bin/chromium. Safe to run again: apt is
 # skipped when chromium is installed, npm ci when node_modules is newer than
 # package-lock.json.
@@ -31,6 +32,7 @@ npm_ci() {
 E2E=tests/e2e
 npm_ci "$E2E"
 npm_ci tests/backends
+npm_ci tests/sdk
 
 # Check the result, so a failure names what is missing.
 missing=()
@@ -39,6 +41,9 @@ command -v node >/dev/null || missing+=("node (Debian package nodejs)")
 [ -f "$E2E/node_modules/playwright-core/package.json" ] || missing+=("playwright-core in $E2E/node_modules (npm ci)")
 for m in s3rver aws4 azurite; do
   [ -f "tests/backends/node_modules/$m/package.json" ] || missing+=("$m in tests/backends/node_modules (npm ci)")
+done
+for m in @azure/cognitiveservices-computervision @azure/ms-rest-js; do
+  [ -f "tests/sdk/node_modules/$m/package.json" ] || missing+=("$m in tests/sdk/node_modules (npm ci)")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps-e2e: still missing: ${missing[*]}" >&2

@@ -27,7 +27,7 @@ ReadOperations::~ReadOperations() {
 }
 
 std::string ReadOperations::Submit(std::string bytes, std::string language) {
-  std::string id = NewId(clock_.NowMs());
+  std::string id = NewUuid();  // clients of the Azure SDK check it is a UUID
   std::lock_guard lock(mu_);
   Expire();
   ReadOperation op;

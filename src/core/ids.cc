@@ -13,7 +13,6 @@ uint64_t RandomU64() {
   return rng();
 }
 
-
 // 48 bits of time, then 80 bits from hi and lo, in Crockford base32.
 std::string EncodeId(int64_t now_ms, uint64_t hi, uint64_t lo) {
   std::string id(26, '0');
@@ -46,6 +45,26 @@ bool IsValidId(std::string_view id) {
     if (std::string_view(kCrockford).find(c) == std::string_view::npos) return false;
   }
   return true;
+}
+
+std::string NewUuid() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t high = RandomU64();
+  uint64_t low = RandomU64();
+  high = (high & ~(0xFull << 12)) | (0x4ull << 12);  // version 4
+  low = (low & ~(0x3ull << 62)) | (0x2ull << 62);    // variant 10xx
+  std::string out;
+  out.reserve(36);
+  for (int i = 15; i >= 0; --i) {
+    out += kHex[(high >> (i * 4)) & 15];
+    if (i == 8 || i == 4) out += '-';
+  }
+  out += '-';
+  for (int i = 15; i >= 0; --i) {
+    out += kHex[(low >> (i * 4)) & 15];
+    if (i == 12) out += '-';
+  }
+  return out;
 }
 
 std::string RandomToken() {

@@ -21,6 +21,11 @@ std::string IdFromSeed(int64_t time_ms, std::string_view seed);
 // True when `id` has the shape NewId produces (guards path parameters).
 bool IsValidId(std::string_view id);
 
+// A random RFC 4122 version-4 UUID in its lowercase text form
+// ("0f8fad5b-d9cb-469f-a165-70867728950e"), for ids that clients of Azure's
+// contracts check as UUIDs (Read operation ids). Safe for concurrent use.
+std::string NewUuid();
+
 // A random 16-hex-character token (request ids, lease receipts).
 std::string RandomToken();
 

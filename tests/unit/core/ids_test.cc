@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <set>
 
 namespace ocula {
@@ -39,6 +40,17 @@ TEST(IdsTest, TokensAreHex) {
   EXPECT_EQ(t.size(), 16u);
   EXPECT_EQ(t.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_NE(t, RandomToken());
+}
+
+TEST(IdsTest, UuidsAreVersion4AndUnique) {
+  const std::regex shape("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string uuid = NewUuid();
+    EXPECT_TRUE(std::regex_match(uuid, shape)) << uuid;
+    seen.insert(uuid);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
 }
 
 }  // namespace
