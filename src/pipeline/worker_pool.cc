@@ -82,6 +82,8 @@ WorkerPool::WorkerPool(EventBus& bus, MetadataStore& metadata, BlobStore& blobs,
   metrics_.SetHelp("ocula_analysis_seconds", "Time to analyse one image (decode + models).");
   metrics_.SetHelp("ocula_upload_to_done_seconds", "Time from upload to analysis stored.");
   metrics_.SetHelp("ocula_analyses_total", "Analyses by outcome.");
+  metrics_.SetHelp("ocula_bus_settle_failures_total",
+                   "Acks, nacks and dead-letterings of events that the bus refused.");
 }
 
 WorkerPool::~WorkerPool() { Stop(); }
@@ -160,7 +162,8 @@ void WorkerPool::Run(int index) {
     }
     if (!message->has_value()) continue;
     if (stopping_) {  // received during shutdown: give it back untouched
-      (void)bus_.Nack(**message, "worker shutting down", std::chrono::milliseconds(0));
+      Settle("nack", **message,
+             bus_.Nack(**message, "worker shutting down", std::chrono::milliseconds(0)));
       break;
     }
     Process(*analyzer, **message);
@@ -173,21 +176,21 @@ void WorkerPool::Process(Analyzer& analyzer, const Message& message) {
   if (!event.ok()) {
     spdlog::error("event {} is malformed, dead-lettered: {}", message.id,
                   event.status().ToString());
-    (void)bus_.DeadLetterNow(message, std::string(event.status().message()));
+    Settle("dead-letter", message, bus_.DeadLetterNow(message, std::string(event.status().message())));
     return;
   }
   auto image = metadata_.GetImage(event->image_id);
   if (image.status().code() == StatusCode::kNotFound) {  // deleted meanwhile
-    (void)bus_.Ack(message);
+    Settle("ack", message, bus_.Ack(message));
     return;
   }
   if (!image.ok()) {
-    (void)bus_.Nack(message, image.status().ToString());
+    Settle("nack", message, bus_.Nack(message, image.status().ToString()));
     return;
   }
   if (image->status == ImageStatus::kDone &&
       image->pipeline_version == analyzer.PipelineVersion()) {
-    (void)bus_.Ack(message);  // a redelivery of work already stored
+    Settle("ack", message, bus_.Ack(message));  // a redelivery of work already stored
     return;
   }
   Status status = Analyze(analyzer, *image);
@@ -195,11 +198,8 @@ void WorkerPool::Process(Analyzer& analyzer, const Message& message) {
     metrics_.GetCounter("ocula_analyses_total", {{"outcome", "done"}}).Add();
     double seconds = (clock_.NowMs() - image->created_ms) / 1000.0;
     metrics_.GetHistogram("ocula_upload_to_done_seconds", kLatencyBuckets).Observe(seconds);
-    if (Status ack = bus_.Ack(message); !ack.ok()) {
-      spdlog::warn("event {} for image {}: ack failed ({}); the result is stored and a "
-                   "redelivery will find it",
-                   message.id, image->id, ack.ToString());
-    }
+    // Should the ack fail, the result is stored and a redelivery finds it.
+    Settle("ack", message, bus_.Ack(message));
     return;
   }
   if (IsPermanent(status) || message.attempt >= options_.max_attempts) {
@@ -209,7 +209,7 @@ void WorkerPool::Process(Analyzer& analyzer, const Message& message) {
   metrics_.GetCounter("ocula_analyses_total", {{"outcome", "retried"}}).Add();
   spdlog::warn("image {}: attempt {} failed, will retry: {}", image->id, message.attempt,
                status.ToString());
-  (void)bus_.Nack(message, status.ToString());
+  Settle("nack", message, bus_.Nack(message, status.ToString()));
 }
 
 Status WorkerPool::Analyze(Analyzer& analyzer, const ImageRecord& image) {
@@ -240,14 +240,22 @@ void WorkerPool::Fail(const Message& message, const std::string& image_id, const
   result.error_json = ErrorJson(error, message.attempt);
   Status stored = metadata_.SetResult(image_id, result);
   if (!stored.ok() && stored.code() != StatusCode::kNotFound) {
-    (void)bus_.Nack(message, stored.ToString());  // keep the event until the failure is stored
+    // Keep the event until the failure is stored.
+    Settle("nack", message, bus_.Nack(message, stored.ToString()));
     return;
   }
   if (IsPermanent(error)) {
-    (void)bus_.Ack(message);
+    Settle("ack", message, bus_.Ack(message));
   } else {
-    (void)bus_.DeadLetterNow(message, error.ToString());
+    Settle("dead-letter", message, bus_.DeadLetterNow(message, error.ToString()));
   }
+}
+
+void WorkerPool::Settle(std::string_view op, const Message& message, const Status& status) {
+  if (status.ok()) return;
+  metrics_.GetCounter("ocula_bus_settle_failures_total", {{"op", std::string(op)}}).Add();
+  spdlog::warn("event {}: {} failed ({}); the lease expires and the event is delivered again",
+               message.id, op, status.ToString());
 }
 
 }  // namespace ocula

@@ -76,6 +76,9 @@ class WorkerPool {
   void Process(Analyzer& analyzer, const Message& message);
   Status Analyze(Analyzer& analyzer, const ImageRecord& image);
   void Fail(const Message& message, const std::string& image_id, const Status& error);
+  // Counts and logs an ack, nack or dead-lettering (`op`) the bus refused;
+  // the event is then delivered again when its lease expires.
+  void Settle(std::string_view op, const Message& message, const Status& status);
   bool SleepUnlessStopping(std::chrono::milliseconds duration);
 
   EventBus& bus_;

@@ -375,6 +375,10 @@ TEST_F(FaultsTest, QueueDownUploadsAreAcceptedAndProcessingResumesWhenItReturns)
   EXPECT_EQ(PendingOutbox(), 0u);
   EXPECT_TRUE(sqlite_bus_->DeadLetters(10)->empty());
   EXPECT_EQ(bus_->injected(BusOp::kAck), 3);
+  EXPECT_NE(metrics_.RenderPrometheus().find("ocula_bus_settle_failures_total{op=\"ack\"} 3"),
+            std::string::npos)
+      << "every refused ack is counted\n"
+      << metrics_.RenderPrometheus();
   EXPECT_EQ(AllImages().size(), kUploads);
 }
 
