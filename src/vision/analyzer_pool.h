@@ -1,5 +1,5 @@
 // AnalyzerPool: Analyzers for code that runs on many threads but needs only
-// a few analyses at once (the /vision API on the HTTP threads). An Analyzer is
+// a few analyses at once (the /vision API on the blocking pool). An Analyzer is
 // not thread-safe; the pool hands each one to a single borrower at a time,
 // creating up to `max` lazily and making borrowers wait beyond that.
 //
