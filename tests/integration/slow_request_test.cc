@@ -73,6 +73,32 @@ class SilentServer {
   std::atomic<int> accepted_{0};
 };
 
+// `n` analyses of `url` at once, each from its own thread and connection.
+class SlowAnalyses {
+ public:
+  SlowAnalyses(int port, const std::string& url, int n) : answers_(n) {
+    for (int i = 0; i < n; ++i) {
+      threads_.emplace_back([this, port, url, i] {
+        answers_[i] = Post(port, "/vision/v3.2/analyze?visualFeatures=Tags", "application/json",
+                           json{{"url", url}}.dump());
+      });
+    }
+  }
+  ~SlowAnalyses() { Join(); }
+
+  // Waits for every answer.
+  const std::vector<ClientResponse>& Join() {
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    return answers_;
+  }
+
+ private:
+  std::vector<ClientResponse> answers_;
+  std::vector<std::thread> threads_;
+};
+
 double MillisOf(const std::function<void()>& call) {
   auto start = SteadyClock::now();
   call();
@@ -88,14 +114,7 @@ TEST(SlowRequestTest, HealthAndReadsAnswerWithin50msWhile32SlowAnalysesRun) {
                              {"OCULA_WORKERS", "1"}});
   ASSERT_TRUE(server.Start()) << server.log();
 
-  std::vector<ClientResponse> answers(32);
-  std::vector<std::thread> clients;
-  for (int i = 0; i < 32; ++i) {
-    clients.emplace_back([&, i] {
-      answers[i] = Post(server.port(), "/vision/v3.2/analyze?visualFeatures=Tags",
-                        "application/json", json{{"url", silent.Url()}}.dump());
-    });
-  }
+  SlowAnalyses analyses(server.port(), silent.Url(), 32);
   ASSERT_TRUE(WaitUntil([&] { return silent.accepted() >= 8; }))
       << "the pool's 8 threads should all be fetching";
 
@@ -112,8 +131,7 @@ TEST(SlowRequestTest, HealthAndReadsAnswerWithin50msWhile32SlowAnalysesRun) {
   std::printf("worst of 20 while 32 slow analyses ran: /healthz %.1f ms, /v1/images %.1f ms\n",
               worst_health, worst_read);
 
-  for (auto& t : clients) t.join();
-  for (const ClientResponse& r : answers) {
+  for (const ClientResponse& r : analyses.Join()) {
     EXPECT_NE(r.status, 0) << "every slow analysis is answered";
     EXPECT_NE(r.status, 503) << "32 fit in the pool and its queue";
   }
@@ -133,17 +151,9 @@ TEST(SlowRequestTest, PastTheQueueTheServerAnswers503WithRetryAfter) {
 
   // One runs, one waits, two are refused: each fetch holds its thread 3 s,
   // far longer than sending four requests takes.
-  std::vector<ClientResponse> answers(4);
-  std::vector<std::thread> clients;
-  for (int i = 0; i < 4; ++i) {
-    clients.emplace_back([&, i] {
-      answers[i] = Post(server.port(), "/vision/v3.2/analyze?visualFeatures=Tags",
-                        "application/json", json{{"url", silent.Url()}}.dump());
-    });
-  }
-  for (auto& t : clients) t.join();
+  SlowAnalyses analyses(server.port(), silent.Url(), 4);
   int busy = 0;
-  for (const ClientResponse& r : answers) {
+  for (const ClientResponse& r : analyses.Join()) {
     if (r.status != 503) continue;
     ++busy;
     EXPECT_EQ(r.Header("retry-after"), "1");
