@@ -69,12 +69,22 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
   OCULA_RETURN_IF_ERROR(blobs_.Put(image.blob_key, request.bytes));
 
   auto created = metadata_.CreateImage(image, CreatedEvent(image, request.request_id));
-  // An error may hide a commit whose reply was lost: keep the blob unless the
-  // store says the document does not exist (an orphan blob is harmless; a
-  // document without its blob is an acknowledged upload lost on retry).
-  const bool unreferenced =
-      created.ok() ? !created->created
-                   : metadata_.GetImage(image.id).status().code() == StatusCode::kNotFound;
+  // An error may hide a commit whose reply was lost (a database restarting
+  // during COMMIT): look the document up. Found, the upload is stored, and the
+  // client is told so rather than retrying into a second image. Not found,
+  // the blob goes. Still unknown, the blob stays (an orphan blob is harmless;
+  // a document without its blob is an acknowledged upload lost on retry).
+  bool unreferenced = created.ok() && !created->created;
+  if (!created.ok()) {
+    auto stored = metadata_.GetImage(image.id);
+    if (stored.ok()) {
+      spdlog::info("req={} image {}: the commit's reply was lost ({}), but the document is stored",
+                   request.request_id, image.id, created.status().ToString());
+      created = CreateResult{*std::move(stored), true};
+    } else {
+      unreferenced = stored.status().code() == StatusCode::kNotFound;
+    }
+  }
   if (unreferenced) {
     // No document refers to the blob just written: remove it (best effort; a
     // crash here leaves an orphan blob, harmless but not cleaned up).

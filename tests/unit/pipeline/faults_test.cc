@@ -285,12 +285,32 @@ TEST_F(FaultsTest, SqliteAbortMidTransactionRollsBackTheDocument) {
   EXPECT_EQ(PendingOutbox(), 1u);
 }
 
-// The commit happened but its reply was lost: the client saw 503 and
-// retries with its idempotency key. The earlier document must keep its blob,
-// or the replayed (acknowledged) upload could never be analysed.
+// The commit happened but its reply was lost (issue 22: a PostgreSQL restart
+// during COMMIT): the document is found, and the upload is answered as stored,
+// so that a client without an idempotency key does not retry into a second
+// image.
+TEST_F(FaultsTest, CommitWithLostReplyIsAnsweredAsStored) {
+  metadata_->FailNext(MetadataOp::kCreateImage, 1, absl::UnavailableError("connection reset"),
+                      FaultTiming::kAfterForwarding);
+  auto accepted = Upload(photos_[0]);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_TRUE(accepted->created);
+  EXPECT_EQ(AllImages().size(), 1u);
+  EXPECT_TRUE(fs_blobs_->Stat(accepted->image.blob_key).ok());
+  relay_->Start();
+  FakeAnalyzer::Script script;
+  StartPool(script);
+  EXPECT_EQ(WaitFinal(accepted->image.id).status, ImageStatus::kDone);
+}
+
+// The commit happened, its reply was lost and the lookup fails too (the
+// database is still down): the client sees 503 and retries with its
+// idempotency key. The earlier document must keep its blob, or the replayed
+// (acknowledged) upload could never be analysed.
 TEST_F(FaultsTest, CommitWithLostReplyKeepsTheBlobForTheIdempotentRetry) {
   metadata_->FailNext(MetadataOp::kCreateImage, 1, absl::UnavailableError("connection reset"),
                       FaultTiming::kAfterForwarding);
+  metadata_->FailNext(MetadataOp::kGetImage, 1, absl::UnavailableError("still restarting"));
   ASSERT_EQ(Upload(photos_[0], "key-1").status().code(), StatusCode::kUnavailable);
   auto replay = Upload(photos_[0], "key-1");
   ASSERT_TRUE(replay.ok()) << replay.status();
