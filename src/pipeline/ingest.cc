@@ -14,8 +14,8 @@ bool IsAcceptableImageContentType(std::string_view content_type) {
   return type.rfind("image/", 0) == 0 || type == "application/octet-stream";
 }
 
-Ingest::Ingest(BlobStore& blobs, MetadataStore& metadata, const ImageLimits& limits,
-               Clock& clock, std::function<void()> on_created)
+Ingest::Ingest(BlobStore& blobs, MetadataStore& metadata, const ImageLimits& limits, Clock& clock,
+               std::function<void()> on_created)
     : blobs_(blobs),
       metadata_(metadata),
       limits_(limits),
@@ -51,8 +51,7 @@ OutboxEvent Ingest::CreatedEvent(const ImageRecord& image, const std::string& re
 }
 
 StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
-  OCULA_ASSIGN_OR_RETURN(ImageHeader header,
-                         Check(request.bytes, request.declared_content_type));
+  OCULA_ASSIGN_OR_RETURN(ImageHeader header, Check(request.bytes, request.declared_content_type));
 
   int64_t now = clock_.NowMs();
   ImageRecord image;
@@ -89,8 +88,8 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
     // No document refers to the blob just written: remove it (best effort; a
     // crash here leaves an orphan blob, harmless but not cleaned up).
     if (Status s = blobs_.Delete(image.blob_key); !s.ok()) {
-      spdlog::warn("req={} could not remove orphan blob {}: {}", request.request_id,
-                   image.blob_key, s.ToString());
+      spdlog::warn("req={} could not remove orphan blob {}: {}", request.request_id, image.blob_key,
+                   s.ToString());
     }
     return created;
   }
@@ -98,18 +97,30 @@ StatusOr<CreateResult> Ingest::Upload(const UploadRequest& request) {
   return created;
 }
 
-std::string Ingest::AdoptedId(const BlobInfo& blob) { return IdFromSeed(blob.modified_ms, blob.key); }
+std::string Ingest::AdoptedId(const BlobInfo& blob) {
+  return IdFromSeed(blob.modified_ms, blob.key);
+}
 
 StatusOr<CreateResult> Ingest::Adopt(const BlobInfo& blob) {
   const std::string id = AdoptedId(blob);
   auto existing = metadata_.GetImage(id);
-  if (existing.ok()) return CreateResult{*std::move(existing), false};
+  if (existing.ok()) {
+    // Adopted before: finish a move that a crash or a store error cut short.
+    RemoveDropped(blob.key, *existing);
+    return CreateResult{*std::move(existing), false};
+  }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
 
   if (blob.size > limits_.max_bytes) {
     return PayloadTooLargeError("the blob is larger than limits.max_upload_bytes");
   }
-  OCULA_ASSIGN_OR_RETURN(std::string bytes, blobs_.Get(blob.key));
+  auto read = blobs_.Get(blob.key);
+  if (read.status().code() == StatusCode::kNotFound) {
+    // Another reconciler moved it meanwhile: its document exists by now.
+    OCULA_ASSIGN_OR_RETURN(ImageRecord winner, metadata_.GetImage(id));
+    return CreateResult{std::move(winner), false};
+  }
+  OCULA_ASSIGN_OR_RETURN(std::string bytes, std::move(read));
   OCULA_ASSIGN_OR_RETURN(ImageHeader header, Check(bytes, ""));
   int64_t now = clock_.NowMs();
   ImageRecord image;
@@ -117,16 +128,37 @@ StatusOr<CreateResult> Ingest::Adopt(const BlobInfo& blob) {
   image.content_type = header.mime_type;
   image.size = bytes.size();
   image.sha256 = Sha256Hex(bytes);
-  image.blob_key = blob.key;
+  // The image moves out of the drop prefix under its own key, so that the
+  // prefix holds only what is still to adopt and listing it stays cheap:
+  // copy, commit the document, then delete the dropped blob. A crash between
+  // these steps leaves an orphan copy (harmless) or a dropped blob whose
+  // document exists (removed on the next pass, above).
+  image.blob_key = BlobKeyFor(id);
   image.filename = blob.key.substr(blob.key.rfind('/') + 1);
   image.created_ms = image.updated_ms = now;
+  OCULA_RETURN_IF_ERROR(blobs_.Put(image.blob_key, bytes));
   auto created = metadata_.CreateImage(image, CreatedEvent(image, "reconciler"));
   if (created.status().code() == StatusCode::kAlreadyExists) {  // another reconciler won
     OCULA_ASSIGN_OR_RETURN(ImageRecord winner, metadata_.GetImage(id));
+    RemoveDropped(blob.key, winner);
     return CreateResult{std::move(winner), false};
   }
-  if (created.ok() && created->created && on_created_) on_created_();
+  if (!created.ok()) return created;
+  if (created->created && on_created_) on_created_();
+  RemoveDropped(blob.key, created->image);
   return created;
+}
+
+void Ingest::RemoveDropped(const std::string& dropped_key, const ImageRecord& image) {
+  // Documents adopted before images moved point at the dropped blob itself.
+  if (image.blob_key == dropped_key) return;
+  Status s = blobs_.Delete(dropped_key);
+  if (!s.ok() && s.code() != StatusCode::kNotFound) {
+    spdlog::warn(
+        "reconciler: image {} is stored under {}, but {} could not be removed ({}); "
+        "the next pass tries again",
+        image.id, image.blob_key, dropped_key, s.ToString());
+  }
 }
 
 Status Ingest::Delete(const std::string& id) {

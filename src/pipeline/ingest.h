@@ -44,12 +44,14 @@ class Ingest {
   StatusOr<CreateResult> Upload(const UploadRequest& request);
 
   // Registers a blob that was put into the store without the API (found by
-  // the reconciler): reads and checks it like an upload, then creates its
-  // document and BlobCreated event, the document referring to the blob where
-  // it is. The image id is IdFromSeed(blob.modified_ms, blob.key), so a blob
-  // found twice (or by two reconcilers) gets one document: created=false then.
-  // A blob that is not an acceptable image is left alone and its check error
-  // returned.
+  // the reconciler): reads and checks it like an upload, copies it under the
+  // image's own key (BlobKeyFor), creates its document and BlobCreated event,
+  // then deletes the dropped blob, so that the drop prefix holds only what is
+  // still to adopt. The image id is IdFromSeed(blob.modified_ms, blob.key), so
+  // a blob found twice (or by two reconcilers) gets one document:
+  // created=false then, and a dropped blob left behind by an interrupted move
+  // is deleted. A blob that is not an acceptable image is left alone and its
+  // check error returned.
   StatusOr<CreateResult> Adopt(const BlobInfo& blob);
 
   // The id Adopt gives a found blob.
@@ -67,6 +69,9 @@ class Ingest {
 
  private:
   OutboxEvent CreatedEvent(const ImageRecord& image, const std::string& request_id) const;
+  // Deletes the dropped blob of an adopted image, unless the image's document
+  // points at it (adopted before images moved); failures are logged.
+  void RemoveDropped(const std::string& dropped_key, const ImageRecord& image);
 
   BlobStore& blobs_;
   MetadataStore& metadata_;

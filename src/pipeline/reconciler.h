@@ -1,8 +1,10 @@
 // Reconciler: images put straight into the blob store (with the bucket's or
 // container's own tools, not through the API) get analysed too. On a schedule
 // it lists the store under a prefix and adopts every blob that has no
-// document yet (Ingest::Adopt: check it, create its document and BlobCreated
-// event) — the reference design's polling blob trigger.
+// document yet (Ingest::Adopt: check it, move it under the image's own key,
+// create its document and BlobCreated event) — the reference design's polling
+// blob trigger. Adopted blobs leave the prefix, so a pass lists only what is
+// still to adopt (and what was refused), not everything ever dropped.
 //
 // Checkpoint: a pass that lists everything without a store error remembers
 // when it started; later passes skip blobs last modified more than `skew`

@@ -53,40 +53,87 @@ TEST_F(ReconcilerTest, AdoptsImagesUnderThePrefixOnce) {
 
   auto images = metadata_->ListImages({})->images;
   ASSERT_EQ(images.size(), 2u);
-  std::set<std::string> keys;
+  std::set<std::string> names;
   for (const ImageRecord& image : images) {
-    keys.insert(image.blob_key);
+    names.insert(image.filename);
+    EXPECT_EQ(image.blob_key, Ingest::BlobKeyFor(image.id)) << "moved under its own key";
+    EXPECT_EQ(*store_.Get(image.blob_key), jpeg);
     EXPECT_EQ(image.status, ImageStatus::kPending);
     EXPECT_EQ(image.content_type, "image/jpeg");
     EXPECT_EQ(image.size, jpeg.size());
   }
-  EXPECT_EQ(keys, (std::set<std::string>{"incoming/b/dog2.jpg", "incoming/dog.jpg"}));
+  EXPECT_EQ(names, (std::set<std::string>{"dog2.jpg", "dog.jpg"}));
   EXPECT_EQ(metadata_->PendingOutbox(10)->size(), 2u);
 
-  // The blobs stay where they are; a second reconciler (another process)
-  // finds the same documents and creates nothing.
-  EXPECT_EQ(*store_.Get("incoming/dog.jpg"), jpeg);
+  // The prefix keeps only what was not adopted, so a later pass, here by a
+  // second reconciler (another process), lists one blob, not three.
+  EXPECT_EQ(store_.Stat("incoming/dog.jpg").status().code(), StatusCode::kNotFound);
   Reconciler other(store_, *ingest_, clock_, Options());
   auto again = other.RunOnce();
   ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->listed, 1);
+  EXPECT_EQ(again->rejected, 1);
   EXPECT_EQ(again->adopted, 0);
-  EXPECT_EQ(again->known, 2);
   EXPECT_EQ(metadata_->ListImages({})->images.size(), 2u);
   EXPECT_EQ(metadata_->PendingOutbox(10)->size(), 2u);
 }
 
+// Issue 22: the cost of a pass stays with what is left to adopt, not with
+// everything ever dropped.
+TEST_F(ReconcilerTest, PassesListOnlyWhatIsLeftToAdopt) {
+  const std::string jpeg = DogJpeg();
+  Reconciler reconciler(store_, *ingest_, clock_, Options());
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_TRUE(
+          store_.Put("incoming/r" + std::to_string(round) + "-" + std::to_string(i) + ".jpg", jpeg)
+              .ok());
+    }
+    auto stats = reconciler.RunOnce();
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    EXPECT_EQ(stats->listed, 4) << "round " << round;
+    EXPECT_EQ(stats->adopted, 4);
+    clock_.AdvanceMs(60'000);
+  }
+  EXPECT_EQ(metadata_->ListImages({})->images.size(), 12u);
+}
+
+// A move cut short after the commit (the dropped blob could not be deleted)
+// is finished by the next pass, without a second document.
+TEST_F(ReconcilerTest, InterruptedMoveIsFinishedByTheNextPass) {
+  ASSERT_TRUE(store_.Put("incoming/a.jpg", DogJpeg()).ok());
+  FaultyBlobStore faulty(store_);
+  Ingest ingest(faulty, *metadata_, ImageLimits{}, clock_, [] {});
+  faulty.FailNext(BlobOp::kDelete, 1, absl::UnavailableError("store down"));
+  Reconciler reconciler(faulty, ingest, clock_, Options());
+  ASSERT_EQ(reconciler.RunOnce()->adopted, 1);
+  EXPECT_TRUE(store_.Stat("incoming/a.jpg").ok()) << "the delete failed";
+  auto again = reconciler.RunOnce();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->known, 1);
+  EXPECT_EQ(store_.Stat("incoming/a.jpg").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(metadata_->ListImages({})->images.size(), 1u);
+}
+
+// What stays under the prefix is what was refused: later passes do not read
+// it again while it is older than the checkpoint.
 TEST_F(ReconcilerTest, LaterPassesLookOnlyAtBlobsNewerThanTheCheckpoint) {
   const std::string jpeg = DogJpeg();
   ASSERT_TRUE(store_.Put("incoming/old.jpg", jpeg).ok());
+  ASSERT_TRUE(store_.Put("incoming/old.txt", "not an image").ok());
   clock_.AdvanceMs(60'000);  // the first pass starts a minute later (skew is 1 s)
   Reconciler reconciler(store_, *ingest_, clock_, Options());
-  ASSERT_EQ(reconciler.RunOnce()->adopted, 1);
+  auto first = reconciler.RunOnce();
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->adopted, 1);
+  EXPECT_EQ(first->rejected, 1);
 
   clock_.AdvanceMs(5 * 60 * 1000);
   ASSERT_TRUE(store_.Put("incoming/new.jpg", jpeg).ok());
   auto stats = reconciler.RunOnce();
   ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->skipped, 1);  // old.jpg: no lookup at all
+  EXPECT_EQ(stats->listed, 2);   // old.jpg moved out
+  EXPECT_EQ(stats->skipped, 1);  // old.txt: not read again
   EXPECT_EQ(stats->adopted, 1);
   EXPECT_EQ(metadata_->ListImages({})->images.size(), 2u);
 }
