@@ -1,5 +1,6 @@
 #include "api/read_operations.h"
 
+#include "absl/strings/str_cat.h"
 #include "core/ids.h"
 #include "core/thread_name.h"
 #include "vision/result_json.h"
@@ -7,8 +8,14 @@
 namespace ocula {
 
 ReadOperations::ReadOperations(AnalyzerPool& analyzers, Clock& clock, int threads,
-                               size_t max_operations, std::chrono::hours ttl)
-    : analyzers_(analyzers), clock_(clock), max_operations_(max_operations), ttl_(ttl) {
+                               size_t max_operations, std::chrono::hours ttl, size_t max_queued,
+                               uint64_t max_queued_bytes)
+    : analyzers_(analyzers),
+      clock_(clock),
+      max_operations_(max_operations),
+      ttl_(ttl),
+      max_queued_(max_queued),
+      max_queued_bytes_(max_queued_bytes) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this] {
       SetThreadName("ocula-read-op");
@@ -26,10 +33,17 @@ ReadOperations::~ReadOperations() {
   for (auto& t : threads_) t.join();
 }
 
-std::string ReadOperations::Submit(std::string bytes, std::string language) {
+StatusOr<std::string> ReadOperations::Submit(std::string bytes, std::string language) {
   std::string id = NewUuid();  // clients of the Azure SDK check it is a UUID
   std::lock_guard lock(mu_);
   Expire();
+  if (!queue_.empty() &&
+      (queue_.size() >= max_queued_ || queued_bytes_ + bytes.size() > max_queued_bytes_)) {
+    return absl::UnavailableError(
+        absl::StrCat(queue_.size(), " Read operations (", queued_bytes_,
+                     " bytes) are waiting for OCR, the most this server queues; retry shortly"));
+  }
+  queued_bytes_ += bytes.size();
   ReadOperation op;
   op.created_ms = op.updated_ms = clock_.NowMs();
   operations_[id] = op;
@@ -49,11 +63,12 @@ StatusOr<ReadOperation> ReadOperations::Get(const std::string& id) {
 }
 
 void ReadOperations::Expire() {
-  int64_t cutoff = clock_.NowMs() - std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count();
+  int64_t cutoff =
+      clock_.NowMs() - std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count();
   for (auto it = operations_.begin(); it != operations_.end();) {
     bool finished = it->second.status == "succeeded" || it->second.status == "failed";
-    bool drop = it->second.created_ms < cutoff ||
-                (finished && operations_.size() > max_operations_);
+    bool drop =
+        it->second.created_ms < cutoff || (finished && operations_.size() > max_operations_);
     it = drop ? operations_.erase(it) : std::next(it);
   }
 }
@@ -67,6 +82,7 @@ void ReadOperations::Run() {
       if (stopping_) return;
       job = std::move(queue_.front());
       queue_.pop_front();
+      queued_bytes_ -= job.bytes.size();
       if (auto it = operations_.find(job.id); it != operations_.end()) {
         it->second.status = "running";
         it->second.updated_ms = clock_.NowMs();

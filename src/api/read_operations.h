@@ -4,6 +4,8 @@
 // Operations live in memory, like upstream's 48-hour result cache: they do not
 // survive a restart (a client polling across one gets 404 and resubmits), and
 // at most `max_operations` are kept (oldest finished ones dropped first).
+// Operations waiting for the OCR thread are bounded in number and bytes: past
+// either bound Submit refuses at once (503 with Retry-After to the client).
 //
 // Thread-safety: safe for concurrent use.
 #pragma once
@@ -29,19 +31,21 @@ struct ReadOperation {
   int64_t updated_ms = 0;
   std::string read_result_json;  // ReadResultJson of the page, when succeeded
   std::string model_version;
-  std::string error_code;        // when failed
+  std::string error_code;  // when failed
   std::string error_message;
 };
 
 class ReadOperations {
  public:
   ReadOperations(AnalyzerPool& analyzers, Clock& clock, int threads = 1,
-                 size_t max_operations = 10000,
-                 std::chrono::hours ttl = std::chrono::hours(48));
+                 size_t max_operations = 10000, std::chrono::hours ttl = std::chrono::hours(48),
+                 size_t max_queued = 64, uint64_t max_queued_bytes = 256ull << 20);
   ~ReadOperations();
 
-  // Queues OCR of `bytes`; returns the operation id.
-  std::string Submit(std::string bytes, std::string language);
+  // Queues OCR of `bytes`; returns the operation id. Unavailable when
+  // max_queued operations, or max_queued_bytes of images, already wait (one
+  // operation is always let in when none waits).
+  StatusOr<std::string> Submit(std::string bytes, std::string language);
   // NotFound when unknown or expired.
   StatusOr<ReadOperation> Get(const std::string& id);
 
@@ -57,11 +61,14 @@ class ReadOperations {
   Clock& clock_;
   const size_t max_operations_;
   const std::chrono::hours ttl_;
+  const size_t max_queued_;
+  const uint64_t max_queued_bytes_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, ReadOperation> operations_;  // guarded by mu_
-  std::deque<Job> queue_;                             // guarded by mu_
-  bool stopping_ = false;                             // guarded by mu_
+  std::deque<Job> queue_;                            // guarded by mu_
+  uint64_t queued_bytes_ = 0;                        // guarded by mu_
+  bool stopping_ = false;                            // guarded by mu_
   std::vector<std::thread> threads_;
 };
 

@@ -181,12 +181,13 @@ HttpResponse ReadAnalyze(const VisionDeps& deps, HttpRequest& req) {
   auto bytes = ImageBytes(deps, req);
   if (!bytes.ok()) return VisionErrorResponse(bytes.status());
   if (bytes->empty()) return VisionErrorResponse(InvalidImageFormatError("the image is empty"));
-  std::string id = deps.reads.Submit(std::move(*bytes), "en");
+  auto id = deps.reads.Submit(std::move(*bytes), "en");
+  if (!id.ok()) return VisionErrorResponse(id.status());
   HttpResponse response;
   response.status = 202;
   response.body.clear();
   response.headers.emplace_back("Operation-Location",
-                                std::string(kBase) + "/read/analyzeResults/" + id);
+                                std::string(kBase) + "/read/analyzeResults/" + *id);
   return response;
 }
 
