@@ -23,7 +23,8 @@ fi
 python3 - "$DB" > "$BUILD_DIR/thread-safety.args" <<'PY'
 import json, shlex, sys
 for entry in json.load(open(sys.argv[1])):
-    if "/src/" not in entry["file"] or "/build" in entry["file"]:
+    # Sources under src/, not files the build generates in its own folder.
+    if "/src/" not in entry["file"] or entry["file"].startswith(entry["directory"] + "/"):
         continue
     args = shlex.split(entry["command"])[1:]
     keep, skip = [], False
@@ -34,12 +35,16 @@ for entry in json.load(open(sys.argv[1])):
         if a in ("-o", "-MF", "-MT", "-c"):
             skip = True
             continue
-        if a.startswith(("-D", "-I", "-isystem", "-std=")) or args[i - 1] == "-isystem":
+        if a.startswith(("-D", "-I", "-isystem", "-std=")) or (i > 0 and args[i - 1] == "-isystem"):
             keep.append(a)
     print(entry["directory"], entry["file"], " ".join(shlex.quote(k) for k in keep))
 PY
 
 count=$(wc -l < "$BUILD_DIR/thread-safety.args")
+if [ "$count" -eq 0 ]; then
+  echo "thread-safety: no file under src/ found in $DB" >&2
+  exit 1
+fi
 echo "thread-safety: checking $count files under src/ with $(clang++ --version | head -1)"
 # Each line: directory, file, flags. clang's other warnings are not the point
 # here (gcc's -Werror build covers them), so only thread-safety ones are on.

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/ids.h"
-#include "core/thread_name.h"
 #include "vision/result_json.h"
 
 namespace ocula {
@@ -15,41 +14,40 @@ ReadOperations::ReadOperations(AnalyzerPool& analyzers, Clock& clock, int thread
       max_operations_(max_operations),
       ttl_(ttl),
       max_queued_(max_queued),
-      max_queued_bytes_(max_queued_bytes) {
-  for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] {
-      SetThreadName("ocula-read-op");
-      Run();
-    });
-  }
-}
+      max_queued_bytes_(max_queued_bytes),
+      pool_("ocula-read-op", threads, max_queued) {}
 
-ReadOperations::~ReadOperations() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
-}
+ReadOperations::~ReadOperations() { pool_.Stop(); }  // before the operations go
 
 StatusOr<std::string> ReadOperations::Submit(std::string bytes, std::string language) {
-  std::string id = NewUuid();  // clients of the Azure SDK check it is a UUID
-  std::lock_guard lock(mu_);
-  Expire();
-  if (!queue_.empty() &&
-      (queue_.size() >= max_queued_ || queued_bytes_ + bytes.size() > max_queued_bytes_)) {
-    return absl::UnavailableError(
-        absl::StrCat(queue_.size(), " Read operations (", queued_bytes_,
-                     " bytes) are waiting for OCR, the most this server queues; retry shortly"));
+  auto job = std::make_shared<Job>(Job{NewUuid(), std::move(bytes), std::move(language)});
+  {
+    std::lock_guard lock(mu_);
+    Expire();
+    if (waiting_ > 0 &&
+        (waiting_ >= max_queued_ || waiting_bytes_ + job->bytes.size() > max_queued_bytes_)) {
+      return Busy();
+    }
+    ReadOperation op;
+    op.created_ms = op.updated_ms = clock_.NowMs();
+    operations_[job->id] = op;
+    ++waiting_;
+    waiting_bytes_ += job->bytes.size();
   }
-  queued_bytes_ += bytes.size();
-  ReadOperation op;
-  op.created_ms = op.updated_ms = clock_.NowMs();
-  operations_[id] = op;
-  queue_.push_back({id, std::move(bytes), std::move(language)});
-  cv_.notify_one();
-  return id;
+  if (!pool_.TrySubmit([this, job] { Execute(*job); })) {  // only while stopping
+    std::lock_guard lock(mu_);
+    operations_.erase(job->id);
+    --waiting_;
+    waiting_bytes_ -= job->bytes.size();
+    return Busy();
+  }
+  return job->id;
+}
+
+Status ReadOperations::Busy() const {
+  return absl::UnavailableError(
+      absl::StrCat(waiting_, " Read operations (", waiting_bytes_,
+                   " bytes) are waiting for OCR, the most this server queues; retry shortly"));
 }
 
 StatusOr<ReadOperation> ReadOperations::Get(const std::string& id) {
@@ -73,26 +71,16 @@ void ReadOperations::Expire() {
   }
 }
 
-void ReadOperations::Run() {
-  while (true) {
-    Job job;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      queued_bytes_ -= job.bytes.size();
-      if (auto it = operations_.find(job.id); it != operations_.end()) {
-        it->second.status = "running";
-        it->second.updated_ms = clock_.NowMs();
-      }
-    }
-    Execute(job);
-  }
-}
-
 void ReadOperations::Execute(const Job& job) {
+  {
+    std::lock_guard lock(mu_);
+    --waiting_;
+    waiting_bytes_ -= job.bytes.size();
+    if (auto it = operations_.find(job.id); it != operations_.end()) {
+      it->second.status = "running";
+      it->second.updated_ms = clock_.NowMs();
+    }
+  }
   StatusOr<OcrPage> page = absl::UnknownError("not run");
   std::string model_version;
   if (auto analyzer = analyzers_.Acquire(); analyzer.ok()) {

@@ -4,23 +4,20 @@
 // Operations live in memory, like upstream's 48-hour result cache: they do not
 // survive a restart (a client polling across one gets 404 and resubmits), and
 // at most `max_operations` are kept (oldest finished ones dropped first).
-// Operations waiting for the OCR thread are bounded in number and bytes: past
-// either bound Submit refuses at once (503 with Retry-After to the client).
+// Operations waiting for the OCR threads (a WorkPool) are bounded in number
+// and bytes: past either bound Submit refuses at once (503 with Retry-After
+// to the client). Operations still waiting at shutdown are dropped.
 //
 // Thread-safety: safe for concurrent use.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "core/clock.h"
+#include "core/work_pool.h"
 #include "vision/analyzer_pool.h"
 
 namespace ocula {
@@ -53,9 +50,10 @@ class ReadOperations {
   struct Job {
     std::string id, bytes, language;
   };
-  void Run();
+  // Runs on the pool: marks the operation running, OCRs, stores the outcome.
   void Execute(const Job& job);
-  void Expire();  // requires mu_
+  void Expire();        // requires mu_
+  Status Busy() const;  // requires mu_ (reads the counts); the refusal of Submit
 
   AnalyzerPool& analyzers_;
   Clock& clock_;
@@ -64,12 +62,10 @@ class ReadOperations {
   const size_t max_queued_;
   const uint64_t max_queued_bytes_;
   std::mutex mu_;
-  std::condition_variable cv_;
   std::map<std::string, ReadOperation> operations_;  // guarded by mu_
-  std::deque<Job> queue_;                            // guarded by mu_
-  uint64_t queued_bytes_ = 0;                        // guarded by mu_
-  bool stopping_ = false;                            // guarded by mu_
-  std::vector<std::thread> threads_;
+  size_t waiting_ = 0;                               // submitted, not started; guarded by mu_
+  uint64_t waiting_bytes_ = 0;                       // their images; guarded by mu_
+  WorkPool pool_;  // the OCR threads; last, so stopped before the rest goes
 };
 
 }  // namespace ocula

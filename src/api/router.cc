@@ -23,24 +23,22 @@ std::string RouteAccess::Name() const {
 }
 
 void Router::Add(std::string method, std::string pattern, RouteAccess access, Handler handler) {
-  AddRoute(std::move(method), std::move(pattern), access, false, std::move(handler));
+  AddRoute({std::move(method), std::move(pattern), access, false}, std::move(handler));
 }
 
 void Router::AddBlocking(std::string method, std::string pattern, RouteAccess access,
                          Handler handler) {
-  AddRoute(std::move(method), std::move(pattern), access, true, std::move(handler));
+  AddRoute({std::move(method), std::move(pattern), access, true}, std::move(handler));
 }
 
-void Router::AddRoute(std::string method, std::string pattern, RouteAccess access, bool blocking,
-                      Handler handler) {
-  std::vector<std::string> segments = Split(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), access, blocking,
-                     std::move(handler)});
+void Router::AddRoute(RouteInfo info, Handler handler) {
+  std::vector<std::string> segments = Split(info.pattern);
+  routes_.push_back({std::move(info), std::move(segments), std::move(handler)});
 }
 
 std::vector<RouteInfo> Router::Routes() const {
   std::vector<RouteInfo> out;
-  for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.access, r.blocking});
+  for (const Route& r : routes_) out.push_back(r.info);
   return out;
 }
 
@@ -70,13 +68,14 @@ RouteMatch Router::Match(HttpRequest& request) const {
   const Route* same_path = nullptr;  // the first route at this path, for a 405
   for (const Route& r : routes_) {
     if (!Matches(r, segments, nullptr)) continue;
-    if (r.method != request.method && !(request.method == "HEAD" && r.method == "GET")) {
-      allowed.push_back(r.method);
+    const std::string& method = r.info.method;
+    if (method != request.method && !(request.method == "HEAD" && method == "GET")) {
+      allowed.push_back(method);
       if (same_path == nullptr) same_path = &r;
       continue;
     }
     Matches(r, segments, &request.path_params);
-    return {r.pattern, r.access, &r.handler, r.blocking, {}};
+    return {r.info.pattern, r.info.access, &r.handler, r.info.blocking, {}};
   }
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (allowed.empty() && fallback_ && get) {
@@ -89,7 +88,7 @@ RouteMatch Router::Match(HttpRequest& request) const {
   }
   // A path that exists keeps its access: without the key, the client learns
   // nothing more about it than a 401.
-  unmatched.access = same_path->access;
+  unmatched.access = same_path->info.access;
   unmatched.response = ErrorResponse(
       WithReason(absl::InvalidArgumentError(request.method + " is not allowed on " + request.path),
                  reason::kMethodNotAllowed));

@@ -3,16 +3,17 @@
 // matched placeholder values land in HttpRequest::path_params. Unknown path:
 // 404; known path, other method: 405 with Allow.
 //
-// Every route declares who may call it when it is added (RouteAccess has no
-// default), so a route cannot be added without deciding, and whether it
-// blocks: Add is for handlers that answer from memory or one store lookup,
-// AddBlocking for those that can take longer than a millisecond (URL
-// fetches, model runs, OCR, thumbnails, blob reads), which InstrumentedHandler
-// runs on a bounded pool instead of the I/O threads; InstrumentedHandler
-// (api.h) checks it before the handler runs. A request for a path that no
-// route has needs no key (404); one for a path that exists with other methods
-// needs the access of the first route there (then 405). The static-file
-// fallback is public.
+// Every route declares, where it is added, two things that InstrumentedHandler
+// (api.h) acts on before its handler runs:
+//   - who may call it: RouteAccess has no default, so no route is added
+//     without deciding;
+//   - whether it blocks: Add is for handlers that answer from memory or one
+//     store lookup, AddBlocking for those that can take longer than a
+//     millisecond (URL fetches, model runs, OCR, thumbnails, blob reads),
+//     which run on a bounded pool instead of the I/O threads.
+// A request for a path that no route has needs no key (404); one for a path
+// that exists with other methods needs the access of the first route there
+// (then 405). The static-file fallback is public.
 //
 // Not thread-safe for Add; Match and Dispatch are safe for concurrent use
 // once routes are added.
@@ -88,15 +89,11 @@ class Router {
 
  private:
   struct Route {
-    std::string method;
-    std::string pattern;
-    std::vector<std::string> segments;
-    RouteAccess access;
-    bool blocking;
+    RouteInfo info;
+    std::vector<std::string> segments;  // of info.pattern
     Handler handler;
   };
-  void AddRoute(std::string method, std::string pattern, RouteAccess access, bool blocking,
-                Handler handler);
+  void AddRoute(RouteInfo info, Handler handler);
   static bool Matches(const Route& route, const std::vector<std::string>& segments,
                       std::map<std::string, std::string>* params);
   std::vector<Route> routes_;

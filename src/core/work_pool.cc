@@ -40,6 +40,8 @@ void WorkPool::Run() {
   SetThreadName(name_);
   for (;;) {
     std::function<void()> task;
+    std::deque<std::function<void()>> dropped;  // destroyed after the lock is released
+    bool stop = false;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -47,11 +49,16 @@ void WorkPool::Run() {
             return pool->stopping_ || !pool->queue_.empty();
           },
           this));
-      if (queue_.empty()) return;  // stopping, and nothing left to run
-      task = std::move(queue_.front());
-      queue_.pop_front();
-      ++busy_;
+      stop = stopping_;
+      if (stop) {
+        dropped.swap(queue_);
+      } else {
+        task = std::move(queue_.front());
+        queue_.pop_front();
+        ++busy_;
+      }
     }
+    if (stop) return;
     task();
     absl::MutexLock lock(&mu_);
     --busy_;

@@ -35,7 +35,9 @@ class WorkPool {
   // or after Stop.
   bool TrySubmit(std::function<void()> task);
 
-  // Stops taking tasks, runs those already queued, and joins the threads.
+  // Stops taking tasks, lets the running ones finish, drops those still
+  // waiting (destroyed unrun: at shutdown nobody waits for their answer), and
+  // joins the threads.
   void Stop();
 
   int threads() const { return thread_count_; }

@@ -12,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -105,26 +107,46 @@ double MillisOf(const std::function<void()>& call) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
 }
 
-TEST(SlowRequestTest, HealthAndReadsAnswerWithin50msWhile32SlowAnalysesRun) {
-  SilentServer silent;
-  std::string dir = MakeTempDir("ocula-slow-requests");
-  ServerProcess server(dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"},
-                             {"OCULA_URL_TIMEOUT_MS", "2000"},
-                             {"OCULA_BLOCKING_THREADS", "8"},
-                             {"OCULA_WORKERS", "1"}});
-  ASSERT_TRUE(server.Start()) << server.log();
+// A server whose URL fetches time out after `url_timeout_ms`, with a
+// blocking pool of `threads` threads and `queue` waiting places, and a
+// silent server for its URL analyses to hang on.
+class SlowRequestTest : public ::testing::Test {
+ protected:
+  void StartServer(const std::string& url_timeout_ms, const std::string& threads,
+                   const std::string& queue) {
+    server_ = std::make_unique<ServerProcess>(
+        dir_, std::map<std::string, std::string>{{"OCULA_URL_ALLOW_PRIVATE", "true"},
+                                                 {"OCULA_URL_TIMEOUT_MS", url_timeout_ms},
+                                                 {"OCULA_BLOCKING_THREADS", threads},
+                                                 {"OCULA_BLOCKING_QUEUE", queue},
+                                                 {"OCULA_WORKERS", "1"}});
+    ASSERT_TRUE(server_->Start()) << server_->log();
+  }
+  void TearDown() override {
+    if (server_) {
+      EXPECT_EQ(server_->Terminate(), 0);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  int port() const { return server_->port(); }
 
-  SlowAnalyses analyses(server.port(), silent.Url(), 32);
-  ASSERT_TRUE(WaitUntil([&] { return silent.accepted() >= 8; }))
+  SilentServer silent_;
+  std::string dir_ = MakeTempDir("ocula-slow-requests");
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(SlowRequestTest, HealthAndReadsAnswerWithin50msWhile32SlowAnalysesRun) {
+  StartServer("2000", "8", "64");
+  SlowAnalyses analyses(port(), silent_.Url(), 32);
+  ASSERT_TRUE(WaitUntil([&] { return silent_.accepted() >= 8; }))
       << "the pool's 8 threads should all be fetching";
 
   double worst_health = 0, worst_read = 0;
   for (int i = 0; i < 20; ++i) {
-    worst_health = std::max(
-        worst_health, MillisOf([&] { EXPECT_EQ(Get(server.port(), "/healthz").status, 200); }));
-    worst_read = std::max(worst_read, MillisOf([&] {
-                            EXPECT_EQ(Get(server.port(), "/v1/images?limit=1").status, 200);
-                          }));
+    worst_health =
+        std::max(worst_health, MillisOf([&] { EXPECT_EQ(Get(port(), "/healthz").status, 200); }));
+    worst_read = std::max(
+        worst_read, MillisOf([&] { EXPECT_EQ(Get(port(), "/v1/images?limit=1").status, 200); }));
   }
   EXPECT_LT(worst_health, 50) << "ms for /healthz while slow analyses run";
   EXPECT_LT(worst_read, 50) << "ms for GET /v1/images while slow analyses run";
@@ -135,23 +157,13 @@ TEST(SlowRequestTest, HealthAndReadsAnswerWithin50msWhile32SlowAnalysesRun) {
     EXPECT_NE(r.status, 0) << "every slow analysis is answered";
     EXPECT_NE(r.status, 503) << "32 fit in the pool and its queue";
   }
-  EXPECT_EQ(server.Terminate(), 0);
-  std::filesystem::remove_all(dir);
 }
 
-TEST(SlowRequestTest, PastTheQueueTheServerAnswers503WithRetryAfter) {
-  SilentServer silent;
-  std::string dir = MakeTempDir("ocula-slow-requests");
-  ServerProcess server(dir, {{"OCULA_URL_ALLOW_PRIVATE", "true"},
-                             {"OCULA_URL_TIMEOUT_MS", "3000"},
-                             {"OCULA_BLOCKING_THREADS", "1"},
-                             {"OCULA_BLOCKING_QUEUE", "1"},
-                             {"OCULA_WORKERS", "1"}});
-  ASSERT_TRUE(server.Start()) << server.log();
-
+TEST_F(SlowRequestTest, PastTheQueueTheServerAnswers503WithRetryAfter) {
+  StartServer("3000", "1", "1");
   // One runs, one waits, two are refused: each fetch holds its thread 3 s,
   // far longer than sending four requests takes.
-  SlowAnalyses analyses(server.port(), silent.Url(), 4);
+  SlowAnalyses analyses(port(), silent_.Url(), 4);
   int busy = 0;
   for (const ClientResponse& r : analyses.Join()) {
     if (r.status != 503) continue;
@@ -160,9 +172,7 @@ TEST(SlowRequestTest, PastTheQueueTheServerAnswers503WithRetryAfter) {
     EXPECT_EQ(json::parse(r.body)["error"]["code"], "ServiceUnavailable") << r.body;
   }
   EXPECT_EQ(busy, 2);
-  EXPECT_NE(Get(server.port(), "/metrics").body.find("ocula_http_busy_total"), std::string::npos);
-  EXPECT_EQ(server.Terminate(), 0);
-  std::filesystem::remove_all(dir);
+  EXPECT_NE(Get(port(), "/metrics").body.find("ocula_http_busy_total"), std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "vision/models/model_runner.h"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
