@@ -225,10 +225,7 @@ void AddVisionRoutes(Router& router, const VisionDeps& deps) {
   add("POST", "/areaOfInterest", AreaOfInterest);
   add("POST", "/ocr", Ocr);
   add("POST", "/read/analyze", ReadAnalyze);  // a {"url"} body is fetched before queueing
-  // A lookup in memory.
-  router.Add("GET", std::string(kBase) + "/read/analyzeResults/{id}",
-             RouteAccess::Needs(Scope::kAnalyze),
-             [&deps](HttpRequest& r) { return ReadResults(deps, r); });
+  add("GET", "/read/analyzeResults/{id}", ReadResults);  // a database read, maybe a takeover
 }
 
 }  // namespace ocula

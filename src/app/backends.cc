@@ -9,6 +9,7 @@
 #include "events/event_bus_sqlite.h"
 #include "metadata/metadata_store_postgres.h"
 #include "metadata/metadata_store_sqlite.h"
+#include "metadata/read_operation_store_postgres.h"
 
 namespace ocula {
 namespace {
@@ -73,6 +74,26 @@ StatusOr<std::unique_ptr<KeyStore>> MakeKeyStore(const std::string& uri,
                     OCULA_ASSIGN_OR_RETURN(PostgresConfig config, PostgresConfigFromUri(u.text));
                     return OpenPostgresKeyStore(config);
                   });
+    }
+    return r;
+  }();
+  return registry->Create(uri, ctx);
+}
+
+StatusOr<std::unique_ptr<ReadOperationStore>> MakeReadOperationStore(const std::string& uri,
+                                                                     const BackendContext& ctx) {
+  static const auto* registry = [] {
+    auto* r = new BackendRegistry<ReadOperationStore, BackendContext>("read operation store");
+    r->Register("sqlite", [](const Uri& u, const BackendContext&) {
+      return OpenSqliteReadOperationStore(LocalPath(u));
+    });
+    for (const char* scheme : {"postgresql", "postgres"}) {
+      r->Register(
+          scheme,
+          [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<ReadOperationStore>> {
+            OCULA_ASSIGN_OR_RETURN(PostgresConfig config, PostgresConfigFromUri(u.text));
+            return OpenPostgresReadOperationStore(config);
+          });
     }
     return r;
   }();

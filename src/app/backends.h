@@ -11,6 +11,7 @@
 #include "core/registry.h"
 #include "events/event_bus.h"
 #include "metadata/metadata_store.h"
+#include "metadata/read_operation_store.h"
 
 namespace ocula {
 
@@ -24,9 +25,10 @@ StatusOr<std::unique_ptr<BlobStore>> MakeBlobStore(const std::string& uri,
 StatusOr<std::unique_ptr<MetadataStore>> MakeMetadataStore(const std::string& uri,
                                                            const BackendContext& ctx);
 // API keys live beside the image documents: `uri` is the metadata store's.
-StatusOr<std::unique_ptr<KeyStore>> MakeKeyStore(const std::string& uri,
-                                                 const BackendContext& ctx);
-StatusOr<std::unique_ptr<EventBus>> MakeEventBus(const std::string& uri,
-                                                 const BackendContext& ctx);
+StatusOr<std::unique_ptr<KeyStore>> MakeKeyStore(const std::string& uri, const BackendContext& ctx);
+// Read operations too: `uri` is the metadata store's.
+StatusOr<std::unique_ptr<ReadOperationStore>> MakeReadOperationStore(const std::string& uri,
+                                                                     const BackendContext& ctx);
+StatusOr<std::unique_ptr<EventBus>> MakeEventBus(const std::string& uri, const BackendContext& ctx);
 
 }  // namespace ocula

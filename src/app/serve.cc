@@ -254,7 +254,12 @@ int Serve(const Config& config, Role role) {
   WorkPool blocking("ocula-blocking", config.blocking_threads,
                     static_cast<size_t>(config.blocking_queue));
   AnalyzerPool api_analyzers(make_analyzer, static_cast<size_t>(config.blocking_threads) + 1);
-  ReadOperations reads(api_analyzers, Clock::Real());
+  auto read_store = MakeReadOperationStore(config.metadata_uri, ctx);
+  if (!read_store.ok()) {
+    spdlog::critical("cannot open the Read operations: {}", read_store.status().ToString());
+    return 1;
+  }
+  ReadOperations reads(**read_store, **blobs, api_analyzers, Clock::Real());
   VisionDeps vision{api_analyzers, reads, UrlFetchOptionsFrom(config)};
 
   auto access = OpenAccess(config, role);
@@ -286,6 +291,11 @@ int Serve(const Config& config, Role role) {
     relay.Start();
     feed.Start();
     if (!config.reconcile_prefix.empty()) reconciler.Start();
+    if (auto resumed = reads.ResumeAbandoned(); !resumed.ok()) {
+      spdlog::warn("cannot resume unfinished Read operations: {}", resumed.status().ToString());
+    } else if (*resumed > 0) {
+      spdlog::info("resumed {} unfinished Read operation(s)", *resumed);
+    }
   }
   workers.Start();
   if (Status s = server.Start(); !s.ok()) {

@@ -1,7 +1,8 @@
-# PostgreSQL (issue 5): the MetadataStore and KeyStore contracts, and what is
-# PostgreSQL's own (several processes sharing a database, concurrent
-# migrations, server restarts), against a throwaway cluster that each test
-# process starts on a free loopback port (postgres_server.h).
+# PostgreSQL (issue 5): the MetadataStore, ReadOperationStore and KeyStore
+# contracts, and what is PostgreSQL's own (several processes sharing a
+# database, concurrent migrations, server restarts), against a throwaway
+# cluster that each test process starts on a free loopback port
+# (postgres_server.h).
 add_library(ocula_postgres_test_server STATIC postgres_server.cc)
 target_link_libraries(ocula_postgres_test_server PUBLIC ocula_db)
 target_include_directories(ocula_postgres_test_server PUBLIC ${PROJECT_SOURCE_DIR}/tests/unit

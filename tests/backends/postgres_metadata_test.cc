@@ -17,8 +17,10 @@
 #include "db/pg_migrations.h"
 #include "metadata/metadata_schema.h"
 #include "metadata/metadata_store_postgres.h"
+#include "metadata/read_operation_store_postgres.h"
 #include "postgres_server.h"
 #include "storage/metadata_store_contract.h"
+#include "storage/read_operation_store_contract.h"
 
 namespace ocula {
 namespace {
@@ -55,6 +57,17 @@ class PostgresDatabase : public MetadataStoreDatabase {
   PostgresServer& server_;
   std::string schema_;
 };
+
+StatusOr<std::unique_ptr<ReadOperationStore>> NewPostgresReadOperationStore() {
+  OCULA_ASSIGN_OR_RETURN(PostgresServer * server, SharedPostgresServer());
+  OCULA_ASSIGN_OR_RETURN(std::string schema, server->NewSchema());
+  return OpenPostgresReadOperationStore(server->ConfigFor(schema));
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, ReadOperationStoreContract,
+                         ::testing::Values(ReadOperationStoreBackend{
+                             "postgres", NewPostgresReadOperationStore}),
+                         ReadOperationStoreBackendName);
 
 INSTANTIATE_TEST_SUITE_P(Postgres, MetadataStoreContract,
                          ::testing::Values(MetadataStoreBackend{"postgres", PostgresDatabase::New}),

@@ -281,6 +281,48 @@ TEST_F(VisionApiTest, StoredAndOnDemandResultsAgree) {
   }
 }
 
+// Read operations are stored (issue 22): the ones a server accepted but had
+// not run when it stopped are run by the next start, and finished ones keep
+// answering across the restart; their images are deleted once done.
+TEST(VisionReadRestartTest, ReadOperationsSurviveARestart) {
+  std::string dir = MakeTempDir("ocula-read-restart");
+  std::string page = Photo("ocr/phototest.tif");
+  std::vector<std::string> locations;
+  {
+    ServerProcess server(dir, {{"OCULA_WORKERS", "1"}});
+    ASSERT_TRUE(server.Start()) << server.log();
+    // One OCR thread takes about 0.3 s a page: most of these still wait
+    // when the server stops.
+    for (int i = 0; i < 8; ++i) {
+      auto submit =
+          Post(server.port(), "/vision/v3.2/read/analyze", "application/octet-stream", page);
+      ASSERT_EQ(submit.status, 202) << submit.body;
+      locations.push_back(submit.Header("operation-location"));
+    }
+    ASSERT_EQ(server.Terminate(), 0) << server.log();
+  }
+  ServerProcess restarted(dir, {{"OCULA_WORKERS", "1"}});
+  ASSERT_TRUE(restarted.Start()) << restarted.log();
+  for (const std::string& location : locations) {
+    json result;
+    for (int i = 0; i < 400; ++i) {
+      result = json::parse(Get(restarted.port(), location).body);
+      if (result["status"] == "succeeded" || result["status"] == "failed") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(result["status"], "succeeded") << location << ": " << result;
+    EXPECT_NE(result["analyzeResult"]["readResults"][0].dump().find("quick brown"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(std::regex_search(restarted.log(), std::regex("resumed [1-8] unfinished Read")))
+      << "no operation was left waiting at the stop: " << restarted.log();
+  EXPECT_EQ(restarted.Terminate(), 0);  // the last image's deletion is done by then
+  EXPECT_FALSE(std::filesystem::exists(dir + "/blobs/read-operations") &&
+               !std::filesystem::is_empty(dir + "/blobs/read-operations"))
+      << "finished operations delete their images";
+  std::filesystem::remove_all(dir);
+}
+
 TEST(VisionAuthTest, ConfiguredKeyIsRequired) {
   std::string dir = MakeTempDir("ocula-auth");
   ServerProcess server(dir, {{"OCULA_ADMIN_KEY", "s3cret-key-of-16+"}, {"OCULA_WORKERS", "1"}});

@@ -48,7 +48,9 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
         return absl::UnavailableError("not in this test");
       },
       1);
-  ReadOperations reads(analyzers, Clock::Real());
+  auto read_store = OpenSqliteReadOperationStore(db);
+  ASSERT_TRUE(read_store.ok()) << read_store.status();
+  ReadOperations reads(**read_store, blobs, analyzers, Clock::Real());
   VisionDeps vision{analyzers, reads, UrlFetchOptions{}};
 
   Router router;
@@ -86,7 +88,7 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
       {"POST /vision/v3.2/areaOfInterest", "analyze pool"},
       {"POST /vision/v3.2/ocr", "analyze pool"},
       {"POST /vision/v3.2/read/analyze", "analyze pool"},
-      {"GET /vision/v3.2/read/analyzeResults/{id}", "analyze inline"},
+      {"GET /vision/v3.2/read/analyzeResults/{id}", "analyze pool"},
   };
   EXPECT_EQ(table, expected);
 }
