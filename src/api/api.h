@@ -70,13 +70,20 @@ void AddWebRoutes(Router& router, const std::string& web_dir);
 void AddApiRoutes(Router& router, const ApiDeps& deps, const KeyDeps& keys, ChangeFeed& feed,
                   const VisionDeps& vision, const std::string& web_dir);
 
+// The pools that routes run on besides the I/O threads (router.h, RunOn).
+struct RequestPools {
+  WorkPool& storage;
+  WorkPool& blocking;
+};
+
 // Wraps `router` into the server's handler: checks the access the matched
-// route declared (auth.h: key, scope, rate), runs a blocking route on
-// `blocking` (503 with Retry-After when its queue is full) and any other on
-// the I/O thread, turns an exception escaping a handler into a 500, assigns route labels, counts
-// requests by route and status code, logs one line per request with its id.
+// route declared (auth.h: key, scope, rate), runs the route's handler where
+// it declared (on its pool, answering 503 with Retry-After when that pool's
+// queue is full; or on the I/O thread), turns an exception escaping a handler
+// into a 500, assigns route labels, counts requests by route and status
+// code, logs one line per request with its id.
 AsyncHandler InstrumentedHandler(const Router& router, MetricsRegistry& metrics,
-                                 AccessControl& access, WorkPool& blocking);
+                                 AccessControl& access, RequestPools pools);
 
 // The JSON document of an image as the API returns it.
 std::string ImageDocumentJson(const ImageRecord& image);

@@ -244,10 +244,12 @@ HttpResponse UploadRawImage(const ApiDeps& deps, HttpRequest& req) {
 }
 
 void AddImageRoutes(Router& router, const ApiDeps& deps) {
-  router.Add("POST", "/v1/images", RouteAccess::Needs(Scope::kImagesWrite),
-             [&deps](HttpRequest& r) { return Upload(deps, r); });
-  router.Add("GET", "/v1/images", RouteAccess::Needs(Scope::kImagesRead),
-             [&deps](HttpRequest& r) { return ListImages(deps, r); });
+  // Writes (a blob and a commit, each synced), listings and label counts wait
+  // on storage; one document by id is a quick indexed read.
+  router.AddStorage("POST", "/v1/images", RouteAccess::Needs(Scope::kImagesWrite),
+                    [&deps](HttpRequest& r) { return Upload(deps, r); });
+  router.AddStorage("GET", "/v1/images", RouteAccess::Needs(Scope::kImagesRead),
+                    [&deps](HttpRequest& r) { return ListImages(deps, r); });
   router.Add("GET", "/v1/images/{id}", RouteAccess::Needs(Scope::kImagesRead),
              [&deps](HttpRequest& r) { return GetImage(deps, r); });
   // Blob reads (a network fetch on S3 or Azure) and thumbnails (decode and
@@ -256,10 +258,10 @@ void AddImageRoutes(Router& router, const ApiDeps& deps) {
                      [&deps](HttpRequest& r) { return GetContent(deps, r); });
   router.AddBlocking("GET", "/v1/images/{id}/thumbnail", RouteAccess::Needs(Scope::kImagesRead),
                      [&deps](HttpRequest& r) { return GetThumbnail(deps, r); });
-  router.Add("GET", "/v1/labels", RouteAccess::Needs(Scope::kImagesRead),
-             [&deps](HttpRequest& r) { return GetLabels(deps, r); });
-  router.Add("DELETE", "/v1/images/{id}", RouteAccess::Needs(Scope::kImagesDelete),
-             [&deps](HttpRequest& r) { return DeleteImage(deps, r); });
+  router.AddStorage("GET", "/v1/labels", RouteAccess::Needs(Scope::kImagesRead),
+                    [&deps](HttpRequest& r) { return GetLabels(deps, r); });
+  router.AddStorage("DELETE", "/v1/images/{id}", RouteAccess::Needs(Scope::kImagesDelete),
+                    [&deps](HttpRequest& r) { return DeleteImage(deps, r); });
 }
 
 }  // namespace ocula

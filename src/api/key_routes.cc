@@ -143,18 +143,20 @@ std::string ApiKeyJson(const ApiKeyRecord& key) {
 }
 
 void AddKeyRoutes(Router& router, const ApiDeps& api, const KeyDeps& deps) {
-  router.Add("POST", "/v1/keys", RouteAccess::Needs(Scope::kAdmin),
-             [&deps](HttpRequest& r) { return CreateKey(deps, r); });
-  router.Add("GET", "/v1/keys", RouteAccess::Needs(Scope::kAdmin),
-             [&deps](HttpRequest& r) { return ListKeys(deps, r); });
-  router.Add("DELETE", "/v1/keys/{id}", RouteAccess::Needs(Scope::kAdmin),
-             [&deps](HttpRequest& r) { return RevokeKey(deps, r); });
+  // Key changes and signed uploads write to storage; minting an upload URL
+  // only signs.
+  router.AddStorage("POST", "/v1/keys", RouteAccess::Needs(Scope::kAdmin),
+                    [&deps](HttpRequest& r) { return CreateKey(deps, r); });
+  router.AddStorage("GET", "/v1/keys", RouteAccess::Needs(Scope::kAdmin),
+                    [&deps](HttpRequest& r) { return ListKeys(deps, r); });
+  router.AddStorage("DELETE", "/v1/keys/{id}", RouteAccess::Needs(Scope::kAdmin),
+                    [&deps](HttpRequest& r) { return RevokeKey(deps, r); });
   router.Add("POST", "/v1/upload-urls", RouteAccess::Needs(Scope::kImagesWrite),
              [&deps](HttpRequest& r) { return MintUploadUrl(deps, r); });
   for (const char* method : {"POST", "PUT"}) {
     // The signed URL is the credential (upload_token.h).
-    router.Add(method, "/v1/uploads/{token}", RouteAccess::Public(),
-               [&api, &deps](HttpRequest& r) { return SignedUpload(api, deps, r); });
+    router.AddStorage(method, "/v1/uploads/{token}", RouteAccess::Public(),
+                      [&api, &deps](HttpRequest& r) { return SignedUpload(api, deps, r); });
   }
 }
 

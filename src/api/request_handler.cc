@@ -76,12 +76,12 @@ class Finisher {
 }  // namespace
 
 AsyncHandler InstrumentedHandler(const Router& router, MetricsRegistry& metrics,
-                                 AccessControl& access, WorkPool& blocking) {
+                                 AccessControl& access, RequestPools pools) {
   metrics.SetHelp("ocula_http_requests_total", "HTTP requests by route, method and status code.");
   metrics.SetHelp("ocula_http_request_seconds", "HTTP request handling time.");
   metrics.SetHelp("ocula_http_busy_total",
-                  "Requests answered 503 because the pool for blocking work was full.");
-  return [&router, &metrics, &access, &blocking](HttpRequest req, Responder respond) {
+                  "Requests answered 503 because the pool their route runs on was full.");
+  return [&router, &metrics, &access, pools](HttpRequest req, Responder respond) {
     Finisher finish(metrics, std::move(respond));
     RouteMatch match = router.Match(req);
     int retry_after_s = 0;
@@ -92,13 +92,14 @@ AsyncHandler InstrumentedHandler(const Router& router, MetricsRegistry& metrics,
       return finish(req, "denied", std::move(response));
     }
     if (match.handler == nullptr) return finish(req, match.label, std::move(match.response));
-    if (!match.blocking) {
+    if (match.run_on == RunOn::kIoThread) {
       return finish(req, match.label, RunHandler(*match.handler, req));
     }
+    WorkPool& pool = match.run_on == RunOn::kStoragePool ? pools.storage : pools.blocking;
     auto shared = std::make_shared<HttpRequest>(std::move(req));
     const Handler* handler = match.handler;
     std::string label = match.label;
-    bool queued = blocking.TrySubmit([shared, handler, label, finish] {
+    bool queued = pool.TrySubmit([shared, handler, label, finish] {
       finish(*shared, label, RunHandler(*handler, *shared));
     });
     if (!queued) {

@@ -22,13 +22,32 @@ std::string RouteAccess::Name() const {
   return scope_ ? std::string(ScopeName(*scope_)) : "public";
 }
 
+std::string_view RunOnName(RunOn run_on) {
+  switch (run_on) {
+    case RunOn::kIoThread:
+      return "inline";
+    case RunOn::kStoragePool:
+      return "storage";
+    case RunOn::kBlockingPool:
+      return "blocking";
+  }
+  return "?";
+}
+
 void Router::Add(std::string method, std::string pattern, RouteAccess access, Handler handler) {
-  AddRoute({std::move(method), std::move(pattern), access, false}, std::move(handler));
+  AddRoute({std::move(method), std::move(pattern), access, RunOn::kIoThread}, std::move(handler));
+}
+
+void Router::AddStorage(std::string method, std::string pattern, RouteAccess access,
+                        Handler handler) {
+  AddRoute({std::move(method), std::move(pattern), access, RunOn::kStoragePool},
+           std::move(handler));
 }
 
 void Router::AddBlocking(std::string method, std::string pattern, RouteAccess access,
                          Handler handler) {
-  AddRoute({std::move(method), std::move(pattern), access, true}, std::move(handler));
+  AddRoute({std::move(method), std::move(pattern), access, RunOn::kBlockingPool},
+           std::move(handler));
 }
 
 void Router::AddRoute(RouteInfo info, Handler handler) {
@@ -75,13 +94,13 @@ RouteMatch Router::Match(HttpRequest& request) const {
       continue;
     }
     Matches(r, segments, &request.path_params);
-    return {r.info.pattern, r.info.access, &r.handler, r.info.blocking, {}};
+    return {r.info.pattern, r.info.access, &r.handler, r.info.run_on, {}};
   }
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (allowed.empty() && fallback_ && get) {
-    return {fallback_label_, RouteAccess::Public(), &fallback_, false, {}};
+    return {fallback_label_, RouteAccess::Public(), &fallback_, RunOn::kIoThread, {}};
   }
-  RouteMatch unmatched{"unmatched", RouteAccess::Public(), nullptr, false, {}};
+  RouteMatch unmatched{"unmatched", RouteAccess::Public(), nullptr, RunOn::kIoThread, {}};
   if (allowed.empty()) {
     unmatched.response = ErrorResponse(absl::NotFoundError("no such endpoint: " + request.path));
     return unmatched;

@@ -7,10 +7,13 @@
 // (api.h) acts on before its handler runs:
 //   - who may call it: RouteAccess has no default, so no route is added
 //     without deciding;
-//   - whether it blocks: Add is for handlers that answer from memory or one
-//     store lookup, AddBlocking for those that can take longer than a
-//     millisecond (URL fetches, model runs, OCR, thumbnails, blob reads),
-//     which run on a bounded pool instead of the I/O threads.
+//   - where its handler runs (RunOn): Add is for handlers that answer from
+//     memory or one quick lookup, on the I/O thread; AddStorage for those that
+//     wait on storage (blob writes with their sync, commits, listings);
+//     AddBlocking for long or CPU-heavy work (URL fetches, model runs, OCR,
+//     thumbnails, blob reads). The last two run on bounded pools of their own,
+//     so that neither holds the I/O threads and slow analyses never hold back
+//     uploads.
 // A request for a path that no route has needs no key (404); one for a path
 // that exists with other methods needs the access of the first route there
 // (then 405). The static-file fallback is public.
@@ -23,6 +26,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/http_types.h"
@@ -50,12 +54,17 @@ class RouteAccess {
   std::optional<Scope> scope_;
 };
 
+// Where a route's handler runs (see above).
+enum class RunOn { kIoThread, kStoragePool, kBlockingPool };
+// "inline", "storage" or "blocking".
+std::string_view RunOnName(RunOn run_on);
+
 // One registered route, as Routes() lists them.
 struct RouteInfo {
   std::string method;
   std::string pattern;
   RouteAccess access;
-  bool blocking = false;
+  RunOn run_on = RunOn::kIoThread;
 };
 
 // What a request matched. `handler` is null when it matched no route; then
@@ -64,13 +73,14 @@ struct RouteMatch {
   std::string label;  // the pattern, the fallback's label, or "unmatched"
   RouteAccess access = RouteAccess::Public();
   const Handler* handler = nullptr;
-  bool blocking = false;  // the handler must run on the blocking pool
+  RunOn run_on = RunOn::kIoThread;
   HttpResponse response;
 };
 
 class Router {
  public:
   void Add(std::string method, std::string pattern, RouteAccess access, Handler handler);
+  void AddStorage(std::string method, std::string pattern, RouteAccess access, Handler handler);
   void AddBlocking(std::string method, std::string pattern, RouteAccess access, Handler handler);
 
   // Handles GET and HEAD requests that match no route (static files, public);

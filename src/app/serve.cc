@@ -248,9 +248,12 @@ int Serve(const Config& config, Role role) {
   auto make_analyzer = [options = *analyzer_options] { return Analyzer::Create(options); };
   WorkerPool workers(**bus, **metadata, *worker_blobs, make_analyzer, metrics, Clock::Real(),
                      worker_options);
-  // Requests that block run on their own bounded pool, never on the HTTP
-  // threads; on-demand analyses hold one analyzer per pool thread at most,
+  // Requests that wait run on bounded pools, never on the HTTP threads:
+  // storage waits (uploads, deletions, listings) on one, long work on the
+  // other; on-demand analyses hold one analyzer per blocking thread at most,
   // plus one for the Read operations' OCR thread.
+  WorkPool storage("ocula-storage", config.storage_threads,
+                   static_cast<size_t>(config.storage_queue));
   WorkPool blocking("ocula-blocking", config.blocking_threads,
                     static_cast<size_t>(config.blocking_queue));
   AnalyzerPool api_analyzers(make_analyzer, static_cast<size_t>(config.blocking_threads) + 1);
@@ -285,7 +288,7 @@ int Serve(const Config& config, Role role) {
   }
 
   HttpServer server(HttpOptionsFrom(config),
-                    InstrumentedHandler(router, metrics, access_control, blocking));
+                    InstrumentedHandler(router, metrics, access_control, {storage, blocking}));
 
   if (role != Role::kWorker) {
     relay.Start();
@@ -313,6 +316,7 @@ int Serve(const Config& config, Role role) {
   spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
   feed.Stop();    // event streams end first: they hold connections of the server
   server.Stop();  // no new uploads; requests in progress finish
+  storage.Stop();
   blocking.Stop();
   workers.Stop();  // images in hand finish; others go back to the queue
   reconciler.Stop();

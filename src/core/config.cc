@@ -74,13 +74,22 @@ std::vector<Setting> MakeSettings() {
            &C::data_dir),
       Text("server.listen", "OCULA_LISTEN", "HTTP listen address, host:port.", &C::listen),
       Number("server.io_threads", "OCULA_IO_THREADS",
-             "Threads serving HTTP. Upload handlers wait on disk syncs, so more threads than cores "
-             "keep the disk busy.",
+             "Threads serving HTTP: they parse requests, route them and write answers; "
+             "handlers that wait run on the storage and blocking pools.",
              &C::io_threads, 1, 256),
+      Number("server.storage_threads", "OCULA_STORAGE_THREADS",
+             "Threads for requests that wait on storage (uploads, deletions, listings, key "
+             "changes): each mostly waits for a disk sync or a database round trip, so more "
+             "threads than cores keep the disk busy.",
+             &C::storage_threads, 1, 256),
+      Number("server.storage_queue", "OCULA_STORAGE_QUEUE",
+             "Storage requests that may wait for a thread; more are answered 503 with "
+             "Retry-After.",
+             &C::storage_queue, 0, 100'000),
       Number("server.blocking_threads", "OCULA_BLOCKING_THREADS",
-             "Threads for requests that block (URL fetches, on-demand analyses, OCR, "
-             "thumbnails, image content), so that health probes and reads never wait behind "
-             "them. Each may hold one analyzer (models loaded).",
+             "Threads for requests that block long (URL fetches, on-demand analyses, OCR, "
+             "thumbnails, image content), so that health probes, reads and uploads never wait "
+             "behind them. Each may hold one analyzer (models loaded).",
              &C::blocking_threads, 1, 256),
       Number("server.blocking_queue", "OCULA_BLOCKING_QUEUE",
              "Blocking requests that may wait for a thread; more are answered 503 with "

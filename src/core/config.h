@@ -22,9 +22,14 @@ struct Config {
 
   // [server]
   std::string listen = "127.0.0.1:8080";
-  int io_threads = 4;  // more than the cores: upload handlers block on fsync
-  // The pool for requests that block (URL fetches, on-demand analyses, OCR,
-  // thumbnails, blob reads), so that they never hold the I/O threads.
+  int io_threads = 4;
+  // The pool for requests that wait on storage (uploads, deletions,
+  // listings): more threads than cores, as each mostly waits for a sync.
+  int storage_threads = 8;
+  int storage_queue = 256;  // requests waiting for it; more are answered 503
+  // The pool for requests that block long (URL fetches, on-demand analyses,
+  // OCR, thumbnails, blob reads), so that they never hold the I/O threads or
+  // the uploads.
   int blocking_threads = 4;
   int blocking_queue = 64;  // requests waiting for it; more are answered 503
   int header_timeout_s = 10;   // TLS handshake; request head
@@ -102,7 +107,6 @@ struct Setting {
 
 // Every setting, in documentation order.
 const std::vector<Setting>& Settings();
-
 
 // Loads the configuration. `file` may be empty (no file). `flags` maps setting
 // keys to values given on the command line. Errors (InvalidArgument) name the

@@ -235,6 +235,13 @@ StatusOr<ConnectionPtr> Connect(const NatsBusConfig& config) {
 }
 
 // Creates the stream, or brings an existing one to this configuration.
+//
+// Processes started together race to create it: while one creation is in
+// flight, the server can answer another with "subjects overlap with an
+// existing stream" (10065), or the update that follows "name exists" with
+// "stream not found". Those answers are retried for a few seconds, after which
+// the overlap is real (another stream holds these subjects): a configuration
+// error.
 Status EnsureStream(jsCtx* js, const NatsBusConfig& config, const std::string& name,
                     const std::string& subject, jsRetentionPolicy retention) {
   const char* subjects[] = {subject.c_str()};
@@ -247,14 +254,25 @@ Status EnsureStream(jsCtx* js, const NatsBusConfig& config, const std::string& n
   stream.Storage = js_FileStorage;
   stream.Duplicates = Nanos(config.dedup_window);
   stream.Replicas = config.replicas;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s = js_AddStream(nullptr, js, &stream, nullptr, &code);
-  if (s != NATS_OK && code == JSStreamNameExistErr) {
-    s = js_UpdateStream(nullptr, js, &stream, nullptr, &code);
+  constexpr int kAttempts = 12;  // about 4 s in all
+  for (int attempt = 1;; ++attempt) {
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus s = js_AddStream(nullptr, js, &stream, nullptr, &code);
+    if (s != NATS_OK && (code == JSStreamNameExistErr || code == JSStreamSubjectOverlapErr)) {
+      s = js_UpdateStream(nullptr, js, &stream, nullptr, &code);
+    }
+    if (s == NATS_OK) return absl::OkStatus();
+    const bool racing = code == JSStreamSubjectOverlapErr || code == JSStreamNotFoundErr;
+    if (!racing || attempt == kAttempts) {
+      Status status = NatsError(absl::StrCat("creating stream ", name), s, code);
+      if (code == 0) return status;
+      return absl::FailedPreconditionError(
+          racing ? absl::StrCat(status.message(), "; another stream holds subject ", subject,
+                                "? (each Ocula deployment needs subjects of its own)")
+                 : status.message());
+    }
+    absl::SleepFor(absl::Milliseconds(50 * attempt));
   }
-  if (s == NATS_OK) return absl::OkStatus();
-  Status status = NatsError(absl::StrCat("creating stream ", name), s, code);
-  return code != 0 ? absl::FailedPreconditionError(status.message()) : status;
 }
 
 struct Lease {

@@ -9,5 +9,5 @@ target_include_directories(ocula_nats_test_server PUBLIC ${PROJECT_SOURCE_DIR}/t
 
 ocula_test(nats_event_bus_test
   SOURCES nats_event_bus_test.cc
-  LIBS ocula_nats_test_server ocula_events
+  LIBS ocula_nats_test_server ocula_events PkgConfig::NATS
   LABELS integration)

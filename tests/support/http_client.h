@@ -134,7 +134,8 @@ class RawConnection {
   std::string received_;
 };
 
-// A TCP port that was free a moment ago.
+// A TCP port that was free a moment ago, never returned before in this
+// process. Thread-safe.
 int FreePort();
 
 std::string ReadFile(const std::string& path);

@@ -41,6 +41,21 @@ ServerProcess::ServerProcess(std::string data_dir, std::map<std::string, std::st
 ServerProcess::~ServerProcess() { Kill9(); }
 
 bool ServerProcess::Start(int timeout_ms) {
+  // FreePort's port is free when chosen, but until the server binds it any
+  // process's outgoing connection may take it as its local port (the same
+  // ephemeral range): with several processes starting at once this happens.
+  // Such a start is retried on another port.
+  for (int attempt = 1;; ++attempt) {
+    const size_t log_size_before = log().size();
+    if (StartOnce(timeout_ms)) return true;
+    const bool port_taken =
+        log().find("Address already in use", log_size_before) != std::string::npos;
+    if (!port_taken || pid_ != -1 || attempt == 5) return false;
+    port_ = FreePort();
+  }
+}
+
+bool ServerProcess::StartOnce(int timeout_ms) {
   std::map<std::string, std::string> env = {
       {"OCULA_DATA_DIR", data_dir_},
       {"OCULA_LISTEN", "127.0.0.1:" + std::to_string(port_)},

@@ -21,6 +21,8 @@ class ServerProcess {
 
   // Starts the server and waits until /healthz answers (false on timeout;
   // the server's log is then in log()).
+  // A start that fails because another process took the port first is
+  // retried on another port (port() changes then).
   bool Start(int timeout_ms = 30000);
   // Polls /readyz until 200 or the timeout.
   bool WaitReady(int timeout_ms = 60000);
@@ -38,6 +40,8 @@ class ServerProcess {
   static std::string SharedDir();  // ../shared
 
  private:
+  bool StartOnce(int timeout_ms);
+
   std::string data_dir_;
   std::map<std::string, std::string> env_;
   std::vector<std::string> args_;

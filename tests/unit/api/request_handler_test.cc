@@ -46,7 +46,7 @@ class RequestHandlerTest : public ::testing::Test {
   MetricsRegistry metrics_;
 };
 
-TEST_F(RequestHandlerTest, BlockingRoutesRunOnThePoolInlineRoutesOnTheCaller) {
+TEST_F(RequestHandlerTest, EachRouteRunsWhereItDeclared) {
   Router router;
   std::atomic<std::thread::id> ran_on;
   auto record = [&](HttpRequest&) {
@@ -54,14 +54,23 @@ TEST_F(RequestHandlerTest, BlockingRoutesRunOnThePoolInlineRoutesOnTheCaller) {
     return HttpResponse::Json(200, "{}");
   };
   router.Add("GET", "/inline", RouteAccess::Public(), record);
+  router.AddStorage("POST", "/upload", RouteAccess::Public(), record);
   router.AddBlocking("GET", "/slow", RouteAccess::Public(), record);
-  WorkPool pool("test-blocking", 1, 4);
-  AsyncHandler handler = InstrumentedHandler(router, metrics_, *access_, pool);
+  WorkPool storage("test-storage", 1, 4);
+  WorkPool blocking("test-blocking", 1, 4);
+  AsyncHandler handler = InstrumentedHandler(router, metrics_, *access_, {storage, blocking});
+  auto thread_of = [](WorkPool& pool) {
+    std::promise<std::thread::id> id;
+    pool.TrySubmit([&] { id.set_value(std::this_thread::get_id()); });
+    return id.get_future().get();
+  };
 
   EXPECT_EQ(Call(handler, "GET", "/inline").status, 200);
   EXPECT_EQ(ran_on.load(), std::this_thread::get_id());
+  EXPECT_EQ(Call(handler, "POST", "/upload").status, 200);
+  EXPECT_EQ(ran_on.load(), thread_of(storage));
   EXPECT_EQ(Call(handler, "GET", "/slow").status, 200);
-  EXPECT_NE(ran_on.load(), std::this_thread::get_id());
+  EXPECT_EQ(ran_on.load(), thread_of(blocking));
 }
 
 TEST_F(RequestHandlerTest, AFullPoolAnswers503WithRetryAfterAtOnce) {
@@ -74,8 +83,9 @@ TEST_F(RequestHandlerTest, AFullPoolAnswers503WithRetryAfterAtOnce) {
     released.wait();
     return HttpResponse::Json(200, "{}");
   });
+  WorkPool storage("test-storage", 1, 4);
   WorkPool pool("test-blocking", 1, 0);  // one thread, nothing may wait
-  AsyncHandler handler = InstrumentedHandler(router, metrics_, *access_, pool);
+  AsyncHandler handler = InstrumentedHandler(router, metrics_, *access_, {storage, pool});
 
   std::promise<HttpResponse> first;
   HttpRequest req;
@@ -105,7 +115,7 @@ TEST_F(RequestHandlerTest, AnExceptionInAHandlerIsA500ForThatRequestOnly) {
   router.Add("GET", "/ok", RouteAccess::Public(),
              [](HttpRequest&) { return HttpResponse::Json(200, "{}"); });
   WorkPool pool("test-blocking", 1, 4);
-  AsyncHandler handler = InstrumentedHandler(router, metrics_, *access_, pool);
+  AsyncHandler handler = InstrumentedHandler(router, metrics_, *access_, {pool, pool});
 
   HttpResponse failed = Call(handler, "GET", "/throws");
   EXPECT_EQ(failed.status, 500);
@@ -119,7 +129,7 @@ TEST_F(RequestHandlerTest, MetricsLabelUnknownMethodsAsOther) {
   router.Add("GET", "/ok", RouteAccess::Public(),
              [](HttpRequest&) { return HttpResponse::Json(200, "{}"); });
   WorkPool pool("test-blocking", 1, 4);
-  AsyncHandler handler = InstrumentedHandler(router, metrics_, *access_, pool);
+  AsyncHandler handler = InstrumentedHandler(router, metrics_, *access_, {pool, pool});
 
   EXPECT_EQ(Call(handler, "BREW", "/ok").status, 405);
   EXPECT_EQ(Call(handler, "GET", "/ok").status, 200);

@@ -1,8 +1,9 @@
 // The access table of the whole API: every route AddOpsRoutes and
 // AddApiRoutes register (what `ocula serve` registers), with the access it
-// declares and where it runs (inline on the I/O thread, or on the pool for
-// blocking work). A new route makes this test fail until its line is added here,
-// so its scope is a decision someone reviewed, not a path-prefix guess.
+// declares and where it runs (inline on the I/O thread, on the storage pool,
+// or on the pool for blocking work). A new route makes this test fail until
+// its line is added here, so its scope is a decision someone reviewed, not a
+// path-prefix guess.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -59,36 +60,36 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
   std::vector<Row> table;
   for (const RouteInfo& r : router.Routes()) {
     table.emplace_back(r.method + " " + r.pattern,
-                       r.access.Name() + (r.blocking ? " pool" : " inline"));
+                       r.access.Name() + " " + std::string(RunOnName(r.run_on)));
   }
 
   const std::vector<Row> expected = {
       {"GET /healthz", "public inline"},
       {"GET /readyz", "public inline"},
       {"GET /metrics", "public inline"},
-      {"POST /v1/images", "images:write inline"},
-      {"GET /v1/images", "images:read inline"},
+      {"POST /v1/images", "images:write storage"},
+      {"GET /v1/images", "images:read storage"},
       {"GET /v1/images/{id}", "images:read inline"},
-      {"GET /v1/images/{id}/content", "images:read pool"},
-      {"GET /v1/images/{id}/thumbnail", "images:read pool"},
-      {"GET /v1/labels", "images:read inline"},
-      {"DELETE /v1/images/{id}", "images:delete inline"},
-      {"POST /v1/keys", "admin inline"},
-      {"GET /v1/keys", "admin inline"},
-      {"DELETE /v1/keys/{id}", "admin inline"},
+      {"GET /v1/images/{id}/content", "images:read blocking"},
+      {"GET /v1/images/{id}/thumbnail", "images:read blocking"},
+      {"GET /v1/labels", "images:read storage"},
+      {"DELETE /v1/images/{id}", "images:delete storage"},
+      {"POST /v1/keys", "admin storage"},
+      {"GET /v1/keys", "admin storage"},
+      {"DELETE /v1/keys/{id}", "admin storage"},
       {"POST /v1/upload-urls", "images:write inline"},
-      {"POST /v1/uploads/{token}", "public inline"},  // the signed URL is the credential
-      {"PUT /v1/uploads/{token}", "public inline"},
+      {"POST /v1/uploads/{token}", "public storage"},  // the signed URL is the credential
+      {"PUT /v1/uploads/{token}", "public storage"},
       {"GET /v1/events/stream", "images:read inline"},
-      {"POST /vision/v3.2/analyze", "analyze pool"},
-      {"POST /vision/v3.2/tag", "analyze pool"},
-      {"POST /vision/v3.2/describe", "analyze pool"},
-      {"POST /vision/v3.2/detect", "analyze pool"},
-      {"POST /vision/v3.2/generateThumbnail", "analyze pool"},
-      {"POST /vision/v3.2/areaOfInterest", "analyze pool"},
-      {"POST /vision/v3.2/ocr", "analyze pool"},
-      {"POST /vision/v3.2/read/analyze", "analyze pool"},
-      {"GET /vision/v3.2/read/analyzeResults/{id}", "analyze pool"},
+      {"POST /vision/v3.2/analyze", "analyze blocking"},
+      {"POST /vision/v3.2/tag", "analyze blocking"},
+      {"POST /vision/v3.2/describe", "analyze blocking"},
+      {"POST /vision/v3.2/detect", "analyze blocking"},
+      {"POST /vision/v3.2/generateThumbnail", "analyze blocking"},
+      {"POST /vision/v3.2/areaOfInterest", "analyze blocking"},
+      {"POST /vision/v3.2/ocr", "analyze blocking"},
+      {"POST /vision/v3.2/read/analyze", "analyze blocking"},
+      {"GET /vision/v3.2/read/analyzeResults/{id}", "analyze blocking"},
   };
   EXPECT_EQ(table, expected);
 }
