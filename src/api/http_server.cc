@@ -22,6 +22,7 @@
 #include <deque>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <thread>
 #include <type_traits>
 
@@ -521,6 +522,10 @@ class HttpServer::Impl {
       spdlog::info("TLS on: certificate {}, key {}", options.tls_cert_file, options.tls_key_file);
     }
     Accept();
+    // Without it the threads would leave run() once the acceptor is closed
+    // at Stop and every connection waits on a pool: a response that comes
+    // back from the pool afterwards would never be written.
+    work_.emplace(io_.get_executor());
     for (int i = 0; i < options.io_threads; ++i) {
       threads_.emplace_back([this] {
         SetThreadName("ocula-http");
@@ -543,6 +548,7 @@ class HttpServer::Impl {
     }
     // Let responses in flight be written, briefly, then stop everything.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    work_.reset();
     io_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -599,6 +605,7 @@ class HttpServer::Impl {
   asio::io_context io_;
   tcp::acceptor acceptor_{io_};
   asio::steady_timer accept_retry_{io_};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   uint64_t refused_ = 0;
   std::chrono::steady_clock::time_point last_refusal_log_{};

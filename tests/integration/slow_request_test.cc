@@ -188,5 +188,20 @@ TEST_F(SlowRequestTest, PastTheQueueTheServerAnswers503WithRetryAfter) {
   EXPECT_NE(Get(port(), "/metrics").body.find("ocula_http_busy_total"), std::string::npos);
 }
 
+// A request waiting on a pool when the server is told to stop is still
+// answered: the HTTP threads must not leave once nothing else is pending
+// (they did, and the server then hung until its shutdown deadline).
+TEST_F(SlowRequestTest, ARequestOnAPoolAtShutdownIsAnsweredAndTheServerExits) {
+  StartServer("1500", "1", "4");
+  SlowAnalyses analyses(port(), silent_.Url(), 1);
+  ASSERT_TRUE(WaitUntil([&] { return silent_.accepted() >= 1; }));
+  auto start = SteadyClock::now();
+  EXPECT_EQ(server_->Terminate(10000), 0) << server_->log();
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(5)) << "waited for the deadline";
+  const ClientResponse& answer = analyses.Join()[0];
+  EXPECT_NE(answer.status, 0) << "the request in flight got no answer";
+  server_.reset();
+}
+
 }  // namespace
 }  // namespace ocula::testing
