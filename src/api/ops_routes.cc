@@ -27,8 +27,10 @@ HttpResponse Readyz(const ApiDeps& deps) {
 void AddOpsRoutes(Router& router, const ApiDeps& deps) {
   router.Add("GET", "/healthz", RouteAccess::Public(),
              [](HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})"); });
-  router.Add("GET", "/readyz", RouteAccess::Public(),
-             [&deps](HttpRequest&) { return Readyz(deps); });
+  // Asks every backend (a network round trip each when scaled out): on the
+  // storage pool, so that a backend that hangs holds no HTTP thread.
+  router.AddStorage("GET", "/readyz", RouteAccess::Public(),
+                    [&deps](HttpRequest&) { return Readyz(deps); });
   router.Add("GET", "/metrics", RouteAccess::Public(), [&deps](HttpRequest&) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";

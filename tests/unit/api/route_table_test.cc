@@ -65,7 +65,7 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
 
   const std::vector<Row> expected = {
       {"GET /healthz", "public inline"},
-      {"GET /readyz", "public inline"},
+      {"GET /readyz", "public storage"},
       {"GET /metrics", "public inline"},
       {"POST /v1/images", "images:write storage"},
       {"GET /v1/images", "images:read storage"},
