@@ -61,11 +61,12 @@ int Run(const std::string& models, const std::string& testdata) {
     if (!photo.ok()) return std::fprintf(stderr, "%s\n", photo.status().ToString().c_str()), 1;
     photos.push_back(*std::move(photo));
   }
-  std::printf("%-22s", "ms (median of 3)");
+  std::printf("%-32s", "ms (median of 3)");
   for (const Photo& p : photos) std::printf(" %9.9s", p.name.c_str());
   std::printf("\n");
   int failures = 0;
-  for (const char* folder : {"objects", "objects-nanodet", "faces", "faces-ultraface"}) {
+  for (const char* folder : {"objects", "objects-picodet-416", "objects-nanodet",
+                             "objects-fastestdet", "faces", "faces-ultraface"}) {
     auto manifest = LoadModelManifest(models + "/" + folder + "/model.toml");
     if (!manifest.ok()) {
       std::fprintf(stderr, "%s (run scripts/prepare-models.sh)\n",
@@ -84,7 +85,7 @@ int Run(const std::string& models, const std::string& testdata) {
         std::fprintf(stderr, "%s on %s: %s\n", folder, engine, created.ToString().c_str());
         return 1;
       }
-      std::printf("%-16s %-5.5s", folder, engine);
+      std::printf("%-20s %-11.11s", folder, engine);
       for (const Photo& p : photos) {
         double ms = MedianMs([&] {
           return is_objects ? (*objects)->Detect(p.rgb, p.width, p.height, 0).ok()

@@ -224,7 +224,8 @@ std::vector<Setting> MakeSettings() {
            "(sign, menu, web site, book...).",
            &C::ocr_when_text_likely),
       Text("vision.object_model", "OCULA_OBJECT_MODEL",
-           "Object detector folder under model_dir: objects (FastestDet) or objects-nanodet.",
+           "Object detector folder under model_dir: objects (PP-PicoDet-S 320), "
+           "objects-picodet-416, objects-nanodet or objects-fastestdet.",
            &C::object_model),
       Text("vision.face_model", "OCULA_FACE_MODEL",
            "Face detector folder under model_dir: faces (YuNet) or faces-ultraface.",

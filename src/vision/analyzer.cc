@@ -17,6 +17,7 @@
 #include "vision/result_json.h"
 #include "vision/semantics/captions.h"
 #include "vision/semantics/categories.h"
+#include "vision/semantics/evidence.h"
 #include "vision/semantics/semantics.h"
 #include "vision/semantics/tags.h"
 
@@ -28,9 +29,9 @@ namespace {
 constexpr int kDecodeShortSide = 352;
 // OCR needs the full resolution: no shrinking.
 constexpr int kFullResolution = 1 << 20;
-constexpr int kTopClasses = 5;
+constexpr int kTopClasses = 10;
 // Bumped when this file changes what it produces from the same models.
-constexpr char kCodeVersion[] = "v2";
+constexpr char kCodeVersion[] = "v3";
 
 // ImageNet classes whose photos usually carry text (signs, menus, pages):
 // when one of them is among the top classes, the pipeline runs OCR too.
@@ -77,6 +78,7 @@ class VisionAnalyzer final : public Analyzer {
     std::unique_ptr<AdultClassifier> adult;
     ModelManifest adult_manifest;
     std::shared_ptr<const Semantics> semantics;
+    std::unique_ptr<EvidenceFilter> evidence;  // on `semantics` and the classifier's classes
   };
 
   VisionAnalyzer(const AnalyzerOptions& options, Models models)
@@ -174,8 +176,10 @@ class VisionAnalyzer final : public Analyzer {
       OCULA_ASSIGN_OR_RETURN(r.text, Ocr(full.rgb, "en"));
     }
     const Semantics& sem = *m_.semantics;
-    for (Detection& d : detections) {
-      d.label = sem.CanonicalLabel(d.label);
+    for (Detection& d : detections) d.label = sem.CanonicalLabel(d.label);
+    // Boxes the classifier contradicts go before anything is built on them.
+    detections = m_.evidence->Filter(classes.top, std::move(detections));
+    for (const Detection& d : detections) {
       r.objects.push_back({d, sem.ParentChain(d.label, d.confidence)});
     }
     if (features.Has(Feature::kTags) || features.Has(Feature::kDescription)) {
@@ -254,6 +258,9 @@ StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& opti
   OCULA_ASSIGN_OR_RETURN(m.adult_manifest, Manifest(options, "adult"));
   OCULA_ASSIGN_OR_RETURN(m.adult, AdultClassifier::Create(m.adult_manifest, inference));
   OCULA_ASSIGN_OR_RETURN(m.semantics, SharedSemantics(options.model_dir + "/semantics"));
+  std::vector<std::string> class_ids;
+  for (const ClassLabel& label : m.classifier->labels()) class_ids.push_back(label.id);
+  m.evidence = std::make_unique<EvidenceFilter>(*m.semantics, class_ids, options.evidence);
   return std::unique_ptr<Analyzer>(std::make_unique<VisionAnalyzer>(options, std::move(m)));
 }
 

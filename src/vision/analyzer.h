@@ -21,6 +21,7 @@
 #include "vision/image/image.h"
 #include "vision/image/thumbnail.h"
 #include "vision/models/model_runner.h"
+#include "vision/semantics/evidence.h"
 #include "vision/vision_result.h"
 
 namespace ocula {
@@ -37,6 +38,9 @@ struct AnalyzerOptions {
   bool ocr_when_text_likely = true;  // Analyze adds Text when a class suggests text
   std::string object_model = "objects";
   std::string face_model = "faces";
+  // Which animal and food boxes the classifier must back before they reach
+  // objects, tags, categories and captions (vision/semantics/evidence.h).
+  EvidenceOptions evidence;
 };
 
 // What the upload pipeline stores.

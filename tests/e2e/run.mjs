@@ -293,12 +293,23 @@ async function scenario() {
   const dogId = (await cards()).find((c) => c.name === 'dog.jpg').id;
   const dogDoc = await (await api(secured, `/v1/images/${dogId}`)).json();
 
-  await step('dog.jpg opens with the keyboard and shows its tags and boxes', async () => {
+  await step('dog.jpg opens with the keyboard and shows its caption, tags and boxes', async () => {
     await page.focus(`#gallery .card[data-id="${dogId}"] a`);
     await page.keyboard.press('Enter');
     await page.locator('#detail').waitFor({ state: 'visible', timeout: 5000 });
     assert.equal(await page.evaluate(() => location.hash), `#/images/${dogId}`);
     await waitInPage('the image to load', () => document.getElementById('detail-stage').classList.contains('loaded'));
+    // The headline is the server's first caption; the Caption section lists them all.
+    const captions = (dogDoc.analysis?.description?.captions || []).map((c) => c.text);
+    assert.ok(captions.length, 'the server captioned dog.jpg');
+    const headline = (await page.textContent('#detail-title')).trim();
+    assert.equal(headline.toLowerCase(), captions[0].toLowerCase(), 'the title is the first caption');
+    const listed = await page.$$eval('#detail-info .info-section', (sections) => {
+      const section = sections.find((s) => s.querySelector('h3')?.textContent === 'Caption');
+      return section ? section.textContent : '';
+    });
+    for (const caption of captions) assert.ok(listed.includes(caption), `the Caption section shows "${caption}"`);
+    log(`  caption: "${captions[0]}"`);
     const tagNames = await page.$$eval('#detail-info .info-section', (sections) => {
       const tags = sections.find((s) => s.querySelector('h3')?.textContent === 'Tags');
       return tags ? [...tags.querySelectorAll('.bar-name')].map((n) => n.firstChild.textContent.trim()) : [];

@@ -29,3 +29,12 @@ ocula_test(category_accuracy_test SOURCES
   ${_vision_dir}/vision_test_util.cc
   LIBS ocula_vision PkgConfig::VIPS nlohmann_json::nlohmann_json
   LABELS unit slow)
+
+# Vision quality (issue 23): captions, tags and hallucinated boxes over the
+# 100 ImageNet dev photos, for each engine and detector (~40 s).
+ocula_test(vision_quality_test SOURCES
+  ${_vision_dir}/vision_quality_test.cc
+  ${_vision_dir}/quality_harness.cc
+  ${_vision_dir}/vision_test_util.cc
+  LIBS ocula_vision PkgConfig::VIPS
+  LABELS unit slow)

@@ -9,4 +9,5 @@ ocula_test(vision_semantics_test SOURCES
   vision_semantics/tags_test.cc
   vision_semantics/categories_test.cc
   vision_semantics/captions_test.cc
+  vision_semantics/evidence_test.cc
   LIBS ocula_vision)

@@ -10,6 +10,7 @@ namespace ocula::vision_internal {
 namespace {
 
 constexpr std::array<int, 3> kStrides = {8, 16, 32};
+constexpr std::array<int, 4> kPicoDetStrides = {8, 16, 32, 64};
 
 float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
@@ -57,10 +58,10 @@ float ExpectedBin(const float* logits, int bins) {
   return weighted / sum;
 }
 
-// One NanoDet level: class scores (cells x classes, sigmoid already applied
-// by the export) and side distributions (cells x 4 x bins).
-Status DecodeNanoDetLevel(const Tensor& cls, const Tensor& box, int stride,
-                          const DecodeContext& context, std::vector<Candidate>& out) {
+// One level of a GFL head (NanoDet, PicoDet): class scores (cells x classes, sigmoid already
+// applied by the export) and side distributions (cells x 4 x bins).
+Status DecodeGflLevel(const Tensor& cls, const Tensor& box, int stride,
+                      const DecodeContext& context, std::vector<Candidate>& out) {
   const Grid grid = GridOf(context, stride);
   const size_t cells = grid.cells();
   const int classes = context.num_classes;
@@ -105,6 +106,19 @@ Status DecodeYuNetLevel(const Tensor& cls, const Tensor& obj, const Tensor& bbox
   return absl::OkStatus();
 }
 
+// A GFL head: outputs cls_s, box_s for each stride s, in that order.
+template <size_t N>
+StatusOr<std::vector<Candidate>> DecodeGfl(const std::vector<Tensor>& outputs,
+                                           const DecodeContext& context,
+                                           const std::array<int, N>& strides) {
+  std::vector<Candidate> out;
+  for (size_t level = 0; level < N; ++level) {
+    OCULA_RETURN_IF_ERROR(DecodeGflLevel(outputs.at(2 * level), outputs.at(2 * level + 1),
+                                         strides[level], context, out));
+  }
+  return out;
+}
+
 }  // namespace
 
 // FastestDet: one 1 x (5 + classes) x H x W map. Objectness is already a
@@ -139,12 +153,13 @@ StatusOr<std::vector<Candidate>> DecodeFastestDet(const std::vector<Tensor>& out
 // NanoDet: outputs cls_8, box_8, cls_16, box_16, cls_32, box_32.
 StatusOr<std::vector<Candidate>> DecodeNanoDet(const std::vector<Tensor>& outputs,
                                                const DecodeContext& context) {
-  std::vector<Candidate> out;
-  for (size_t level = 0; level < kStrides.size(); ++level) {
-    OCULA_RETURN_IF_ERROR(DecodeNanoDetLevel(outputs.at(2 * level), outputs.at(2 * level + 1),
-                                             kStrides[level], context, out));
-  }
-  return out;
+  return DecodeGfl(outputs, context, kStrides);
+}
+
+// PicoDet: the same head with a fourth level, stride 64.
+StatusOr<std::vector<Candidate>> DecodePicoDet(const std::vector<Tensor>& outputs,
+                                               const DecodeContext& context) {
+  return DecodeGfl(outputs, context, kPicoDetStrides);
 }
 
 // YuNet: outputs cls_s, obj_s, bbox_s for s = 8, 16, 32.
@@ -180,13 +195,18 @@ StatusOr<std::vector<Candidate>> DecodeUltraFace(const std::vector<Tensor>& outp
 }
 
 const DecoderInfo* FindDecoder(std::string_view task, std::string_view name) {
-  static const std::array<DecoderInfo, 4> kDecoders = {{
+  static const std::array<DecoderInfo, 5> kDecoders = {{
       {"fastestdet", "objects", {"predictions"}, true, &DecodeFastestDet},
       {"nanodet",
        "objects",
        {"cls_8", "box_8", "cls_16", "box_16", "cls_32", "box_32"},
        true,
        &DecodeNanoDet},
+      {"picodet",
+       "objects",
+       {"cls_8", "box_8", "cls_16", "box_16", "cls_32", "box_32", "cls_64", "box_64"},
+       true,
+       &DecodePicoDet},
       {"yunet",
        "faces",
        {"cls_8", "obj_8", "bbox_8", "cls_16", "obj_16", "bbox_16", "cls_32", "obj_32", "bbox_32"},

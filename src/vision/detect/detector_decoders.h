@@ -44,6 +44,8 @@ StatusOr<std::vector<Candidate>> DecodeFastestDet(const std::vector<Tensor>& out
                                                   const DecodeContext& context);
 StatusOr<std::vector<Candidate>> DecodeNanoDet(const std::vector<Tensor>& outputs,
                                                const DecodeContext& context);
+StatusOr<std::vector<Candidate>> DecodePicoDet(const std::vector<Tensor>& outputs,
+                                               const DecodeContext& context);
 StatusOr<std::vector<Candidate>> DecodeYuNet(const std::vector<Tensor>& outputs,
                                              const DecodeContext& context);
 StatusOr<std::vector<Candidate>> DecodeUltraFace(const std::vector<Tensor>& outputs,

@@ -1,9 +1,9 @@
 // ObjectDetector: COCO-80 objects (CONTRACTS.md §1 "Objects") from a
 // detection model described by a ModelManifest with task "objects". The
-// manifest's `decoder` picks the output decoder ("fastestdet", "nanodet"),
-// its [input] the preprocessing, its [labels] the class names and its
-// [detector] table the score threshold, NMS overlap and detection cap
-// (models/README.md).
+// manifest's `decoder` picks the output decoder ("fastestdet", "nanodet",
+// "picodet"), its [input] the preprocessing, its [labels] the class names
+// and its [detector] table the score threshold, NMS overlap and detection
+// cap (models/README.md).
 //
 // Thread-safety: an ObjectDetector is NOT safe for concurrent use (it owns
 // one ModelRunner); create one per worker thread.

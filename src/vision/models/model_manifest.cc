@@ -170,7 +170,7 @@ StatusOr<DetectorSpec> ReadDetector(const ManifestReader& r) {
 
 // The decoder, from those the task accepts.
 StatusOr<std::string> ReadDecoder(const ManifestReader& r, const std::string& task) {
-  if (task == "objects") return r.OneOf("decoder", {"fastestdet", "nanodet"});
+  if (task == "objects") return r.OneOf("decoder", {"fastestdet", "nanodet", "picodet"});
   if (task == "faces") return r.OneOf("decoder", {"yunet", "ultraface"});
   return r.OneOf("decoder", {"softmax", "sigmoid", "none"});
 }

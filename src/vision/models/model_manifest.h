@@ -54,7 +54,7 @@ struct ModelManifest {
   ModelInputSpec input;
   std::map<std::string, std::string> outputs;  // role ("logits", ...) -> tensor name
   // classify: "softmax", "sigmoid" or "none"; objects: "fastestdet" or
-  // "nanodet"; faces: "yunet" or "ultraface".
+  // "nanodet", "picodet"; faces: "yunet" or "ultraface".
   std::string decoder;
   DetectorSpec detector;  // for "objects" and "faces"
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -110,21 +111,55 @@ std::optional<Caption> RidingCaption(const std::vector<LabelGroup>& groups) {
   return std::nullopt;
 }
 
-// The specific class name when the classifier agrees with a lone object
-// ("dog" detected, top class "golden retriever" is a dog).
-std::optional<Caption> RefinedSingleObject(const Semantics& semantics, const CaptionInputs& inputs,
-                                           const std::vector<LabelGroup>& groups,
-                                           const CaptionOptions& options) {
-  if (groups.size() != 1 || groups.front().count != 1 || inputs.classes.empty()) {
-    return std::nullopt;
-  }
+// What the classifier is sure the photo shows: its top class when that holds
+// `subject_probability`; else the nearest ancestor on the top class's chain
+// of first WordNet hypernyms, at most `hedge_levels` above it, under which
+// the classifier's classes hold that much together (a thunder snake, a night
+// snake and a hognose snake at 0.3, 0.2, 0.15: "a colubrid snake"), as
+// hierarchical "hedging" classifiers do; else the top class when it holds
+// min_class_probability. Its confidence is the probability it holds.
+std::optional<Caption> Subject(const Semantics& semantics, const CaptionInputs& inputs,
+                               const CaptionOptions& options) {
+  if (inputs.classes.empty() || inputs.classes.front().name.empty()) return std::nullopt;
   const ClassScore& top = inputs.classes.front();
-  const ObjectInfo* info = semantics.FindObject(groups.front().label);
-  if (info == nullptr || top.probability < options.min_class_probability ||
-      !semantics.wordnet().IsA(top.id, info->wnid)) {
-    return std::nullopt;
+  if (top.probability >= options.subject_probability) {
+    return Caption{WithArticle(top.name), top.probability};
   }
-  return Caption{WithArticle(top.name), Mean({groups.front().best, top.probability})};
+  // Up the chain of first hypernyms only: a secondary parent can be far
+  // broader than the main line at that height (a cat's "domestic animal"
+  // holds every dog breed).
+  const WordNet& wordnet = semantics.wordnet();
+  const std::vector<std::string> path = wordnet.HypernymPath(top.id);
+  for (int level = 1; level <= options.hedge_levels && level < static_cast<int>(path.size());
+       ++level) {
+    float mass = 0;
+    for (const ClassScore& c : inputs.classes) {
+      if (wordnet.IsA(c.id, path[level])) mass += c.probability;
+    }
+    if (mass >= options.subject_probability) {
+      return Caption{WithArticle(wordnet.Name(path[level])), std::min(mass, 1.0f)};
+    }
+  }
+  if (top.probability >= options.min_class_probability) {
+    return Caption{WithArticle(top.name), top.probability};
+  }
+  return std::nullopt;
+}
+
+// The subject, with the people around it as context ("a person and a
+// golden retriever"): detected people are real in most photos, and the
+// classifier (ImageNet) has no class for them.
+std::optional<Caption> SubjectCaption(const Semantics& semantics, const CaptionInputs& inputs,
+                                      const std::vector<LabelGroup>& groups,
+                                      const CaptionOptions& options) {
+  std::optional<Caption> subject = Subject(semantics, inputs, options);
+  if (!subject) return std::nullopt;
+  for (const LabelGroup& group : groups) {
+    if (group.label != kPerson || group.best < options.min_people_confidence) continue;
+    return Caption{CountedPhrase(kPerson, group.count) + " and " + subject->text,
+                   Mean({subject->confidence, group.best})};
+  }
+  return subject;
 }
 
 // Noun phrases for the detected objects, people first.
@@ -153,13 +188,6 @@ std::optional<Caption> ObjectsCaption(const CaptionInputs& inputs,
   }
   if (phrases.empty()) return std::nullopt;
   return Caption{JoinPhrases(phrases), Mean(support)};
-}
-
-std::optional<Caption> ClassCaption(const CaptionInputs& inputs, const CaptionOptions& options) {
-  if (inputs.classes.empty()) return std::nullopt;
-  const ClassScore& top = inputs.classes.front();
-  if (top.probability < options.min_class_probability || top.name.empty()) return std::nullopt;
-  return Caption{WithArticle(top.name), top.probability};
 }
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
@@ -236,9 +264,14 @@ std::vector<Caption> Describe(const Semantics& semantics, const CaptionInputs& i
   };
   offer(CloseUpCaption(inputs, groups, options));
   offer(RidingCaption(groups));
-  offer(RefinedSingleObject(semantics, inputs, groups, options));
+  offer(SubjectCaption(semantics, inputs, groups, options));
   offer(ObjectsCaption(inputs, groups, options));
-  offer(ClassCaption(inputs, options));
+  // Nothing else to say: the classifier's best guess, its low confidence
+  // saying how unsure it is, rather than no caption at all.
+  if (candidates.empty() && !inputs.classes.empty() && !inputs.classes.front().name.empty()) {
+    const ClassScore& top = inputs.classes.front();
+    candidates.push_back({WithArticle(top.name), top.probability});
+  }
 
   // The first rule that fired is the most specific: keep rule order, then
   // stable-sort by confidence only among the rest.

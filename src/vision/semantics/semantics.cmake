@@ -3,6 +3,7 @@
 target_sources(ocula_vision PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/captions.cc
   ${CMAKE_CURRENT_LIST_DIR}/categories.cc
+  ${CMAKE_CURRENT_LIST_DIR}/evidence.cc
   ${CMAKE_CURRENT_LIST_DIR}/semantics.cc
   ${CMAKE_CURRENT_LIST_DIR}/tags.cc
   ${CMAKE_CURRENT_LIST_DIR}/wordnet.cc)

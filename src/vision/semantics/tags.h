@@ -15,7 +15,7 @@
 namespace ocula {
 
 struct TagOptions {
-  float min_confidence = 0.1f;  // tags below this are dropped
+  float min_confidence = 0.02f;  // tags below this are dropped
   int max_tags = 20;
 };
 

@@ -38,14 +38,26 @@ TEST(DetectorManifestTest, ParsesTheCommittedObjectManifests) {
   auto m = ParseModelManifest(Manifest("objects"), "/m/objects/model.toml");
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ(m->task, "objects");
-  EXPECT_EQ(m->decoder, "fastestdet");
+  EXPECT_EQ(m->decoder, "picodet");
   EXPECT_EQ(m->source, "detect");
   EXPECT_EQ(m->LabelsPath(), "/m/objects/coco.names");
-  EXPECT_EQ(m->input.color, "BGR");
+  EXPECT_EQ(m->input.color, "RGB");
   EXPECT_EQ(m->input.resize, "stretch");
-  EXPECT_EQ(m->outputs.at("predictions"), "758");
+  EXPECT_EQ(m->outputs.at("box_64"), "save_infer_model/scale_7.tmp_1");
   EXPECT_FLOAT_EQ(m->detector.score_threshold, 0.5f);
   EXPECT_FLOAT_EQ(m->detector.nms_iou, 0.45f);
+
+  auto fastest =
+      ParseModelManifest(Manifest("objects-fastestdet"), "/m/objects-fastestdet/model.toml");
+  ASSERT_TRUE(fastest.ok()) << fastest.status();
+  EXPECT_EQ(fastest->decoder, "fastestdet");
+  EXPECT_EQ(fastest->input.color, "BGR");
+  EXPECT_EQ(fastest->outputs.at("predictions"), "758");
+
+  auto pico416 =
+      ParseModelManifest(Manifest("objects-picodet-416"), "/m/objects-picodet-416/model.toml");
+  ASSERT_TRUE(pico416.ok()) << pico416.status();
+  EXPECT_EQ(pico416->input.width, 416);
 
   auto nano = ParseModelManifest(Manifest("objects-nanodet"), "/m/objects-nanodet/model.toml");
   ASSERT_TRUE(nano.ok()) << nano.status();
@@ -75,7 +87,7 @@ TEST(DetectorManifestTest, DefaultsWithoutADetectorTable) {
 }
 
 TEST(DetectorManifestTest, RejectsBadDetectorValues) {
-  const std::string text = Manifest("objects");
+  const std::string text = Manifest("objects-fastestdet");
   ExpectInvalid(Replace(text, "decoder = \"fastestdet\"", "decoder = \"yolo\""), "decoder");
   ExpectInvalid(Replace(text, "decoder = \"fastestdet\"", "decoder = \"yunet\""), "decoder");
   ExpectInvalid(Replace(text, "decoder = \"fastestdet\"", "decoder = \"softmax\""), "decoder");

@@ -114,6 +114,35 @@ TEST(DecoderTest, NanoDetDecodesDistributions) {
             StatusCode::kFailedPrecondition);
 }
 
+// PicoDet's fourth level has stride 64 and a grid of ceil(320 / 64) = 5.
+TEST(DecoderTest, PicoDetReadsTheStride64Level) {
+  const int classes = 80;
+  std::vector<Tensor> outs;
+  for (int stride : {8, 16, 32, 64}) {
+    const int cells = ((320 + stride - 1) / stride) * ((320 + stride - 1) / stride);
+    outs.push_back({{1, cells, classes}, std::vector<float>(cells * classes, 0.01f)});
+    outs.push_back({{1, cells, 32}, std::vector<float>(cells * 32, 0.0f)});
+  }
+  // Stride 64, row 3, col 1: class 16 at 0.7, sides 1, 2, 3 and 4 bins away.
+  const int cell = 3 * 5 + 1;
+  outs[6].data[cell * classes + 16] = 0.7f;
+  for (int side = 0; side < 4; ++side) outs[7].data[(cell * 4 + side) * 8 + side + 1] = 50.0f;
+  auto out = DecodePicoDet(outs, Context(320, 320, classes, 0.5f));
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->size(), 1u);
+  const Candidate& c = (*out)[0];
+  EXPECT_EQ(c.label, 16);
+  const float cx = 1.5f * 64, cy = 3.5f * 64;
+  EXPECT_NEAR(c.x1, cx - 64, 1e-3);
+  EXPECT_NEAR(c.y1, cy - 128, 1e-3);
+  EXPECT_NEAR(c.x2, cx + 192, 1e-3);
+  EXPECT_NEAR(c.y2, cy + 256, 1e-3);
+
+  outs[6].data.resize(16 * classes);  // cls_64 sized for a 4 x 4 grid
+  EXPECT_EQ(DecodePicoDet(outs, Context(320, 320, classes, 0.5f)).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
 TEST(DecoderTest, YuNetDecodesOneCell) {
   std::vector<Tensor> outs;
   for (int stride : {8, 16, 32}) {
@@ -157,6 +186,8 @@ TEST(DecoderTest, UltraFaceScalesNormalisedBoxes) {
 TEST(DecoderTest, RegistryFindsDecodersByTask) {
   ASSERT_NE(FindDecoder("objects", "fastestdet"), nullptr);
   ASSERT_NE(FindDecoder("objects", "nanodet"), nullptr);
+  ASSERT_NE(FindDecoder("objects", "picodet"), nullptr);
+  EXPECT_EQ(FindDecoder("objects", "picodet")->roles.size(), 8u);
   ASSERT_NE(FindDecoder("faces", "yunet"), nullptr);
   ASSERT_NE(FindDecoder("faces", "ultraface"), nullptr);
   EXPECT_EQ(FindDecoder("faces", "fastestdet"), nullptr);

@@ -117,22 +117,57 @@ TEST(CaptionsTest, CloseUpOfOneLargeFace) {
   EXPECT_EQ(Text({Object("dog", 0.9f)}, {MakeFace({300, 300, 450, 450})}), "a person and a dog");
 }
 
-TEST(CaptionsTest, ClassifierNamesALoneObjectOrTheWholeImage) {
+TEST(CaptionsTest, TheClassifiersSubjectLeads) {
   std::vector<ClassScore> retriever = {Class("n02099601", "golden retriever", 0.8f)};
   EXPECT_EQ(Text({Object("dog", 0.9f)}, kNoFaces, retriever), "a golden retriever");
-  EXPECT_EQ(Text({Object("cat", 0.9f)}, kNoFaces, retriever), "a cat");  // disagrees
+  // A box the classifier contradicts is removed before captions
+  // (evidence.h); here it can only come second.
+  EXPECT_EQ(Text({Object("cat", 0.9f)}, kNoFaces, retriever), "a golden retriever");
   EXPECT_EQ(Text({}, kNoFaces, {Class("n07684084", "French loaf", 0.7f)}), "a French loaf");
-  EXPECT_EQ(Text({}, kNoFaces, {Class("n07684084", "French loaf", 0.1f)}), "");
   EXPECT_TRUE(Captions({}).empty());
+}
+
+// An unsure top class comes after the objects, and alone when nothing else
+// can be said, its low confidence telling how unsure it is.
+TEST(CaptionsTest, AnUnsureTopClassComesLast) {
+  const std::vector<ClassScore> unsure = {Class("n07684084", "French loaf", 0.1f)};
+  EXPECT_EQ(Text({Object("cup", 0.8f)}, kNoFaces, unsure), "a cup");
+  std::vector<Caption> captions = Captions({}, kNoFaces, unsure);
+  ASSERT_EQ(captions.size(), 1u);
+  EXPECT_EQ(captions[0].text, "a French loaf");
+  EXPECT_FLOAT_EQ(captions[0].confidence, 0.1f);
+}
+
+TEST(CaptionsTest, UnsureBetweenSiblingsNamesTheirAncestor) {
+  // Two retrievers at 0.3 each: the retriever (their parent) holds 0.6.
+  std::vector<ClassScore> retrievers = {Class("n02099601", "golden retriever", 0.3f),
+                                        Class("n02099712", "Labrador retriever", 0.3f)};
+  std::vector<Caption> captions = Captions({}, kNoFaces, retrievers);
+  ASSERT_FALSE(captions.empty());
+  EXPECT_EQ(captions[0].text, "a retriever");
+  EXPECT_FLOAT_EQ(captions[0].confidence, 0.6f);
+  // A dog and a cat meet far above three levels: the top class alone.
+  EXPECT_EQ(
+      Text({}, kNoFaces,
+           {Class("n02099601", "golden retriever", 0.3f), Class("n02123045", "tabby", 0.25f)}),
+      "a golden retriever");
+}
+
+TEST(CaptionsTest, PeopleAreContextForTheSubject) {
+  std::vector<ClassScore> retriever = {Class("n02099601", "golden retriever", 0.8f)};
+  EXPECT_EQ(Text({Object("person", 0.8f), Object("dog", 0.9f)}, kNoFaces, retriever),
+            "a person and a golden retriever");
+  EXPECT_EQ(Text({Object("person", 0.45f)}, kNoFaces, retriever), "a golden retriever")
+      << "an unsure person box is no context";
 }
 
 TEST(CaptionsTest, MoreCandidatesOnRequest) {
   std::vector<Caption> captions =
       Captions({Object("dog", 0.9f)}, kNoFaces, {Class("n02099601", "golden retriever", 0.8f)},
                {.max_candidates = 3});
-  ASSERT_EQ(captions.size(), 2u);  // "a golden retriever" twice is kept once
+  ASSERT_EQ(captions.size(), 2u);
   EXPECT_EQ(captions[0].text, "a golden retriever");
-  EXPECT_FLOAT_EQ(captions[0].confidence, 0.85f);
+  EXPECT_FLOAT_EQ(captions[0].confidence, 0.8f);
   EXPECT_EQ(captions[1].text, "a dog");
 }
 

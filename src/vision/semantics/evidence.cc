@@ -1,0 +1,71 @@
+#include "vision/semantics/evidence.h"
+
+namespace ocula {
+namespace {
+
+constexpr char kAnimal[] = "n00015388";
+// WordNet files foods under two roots: "food, nutrient" (dishes, the
+// sandwich, pizza) and "food, solid food" (fruit, vegetables, baked goods).
+constexpr char kFoods[][10] = {"n00021265", "n07555863"};
+
+bool IsAnimalOrFood(const WordNet& wordnet, const std::string& wnid) {
+  if (wordnet.IsA(wnid, kAnimal)) return true;
+  for (const char* food : kFoods) {
+    if (wordnet.IsA(wnid, food)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+EvidenceFilter::EvidenceFilter(const Semantics& semantics,
+                               const std::vector<std::string>& classifier_ids,
+                               EvidenceOptions options)
+    : semantics_(semantics), options_(options) {
+  const WordNet& wordnet = semantics.wordnet();
+  auto classes_under = [&](const std::string& ancestor) {
+    size_t n = 0;
+    for (const std::string& id : classifier_ids) n += wordnet.IsA(id, ancestor);
+    return n;
+  };
+  for (const ObjectInfo& object : semantics.tables().objects) {
+    if (!IsAnimalOrFood(wordnet, object.wnid)) continue;
+    // Up the chain of first hypernyms (WordNet's "is a kind of"; secondary
+    // parents such as "domestic animal" would make a cat kin to every dog).
+    LabelRule rule;
+    const std::vector<std::string> path = wordnet.HypernymPath(object.wnid);
+    for (int level = 0; level <= options.kin_levels && level < static_cast<int>(path.size());
+         ++level) {
+      const size_t covered = classes_under(path[level]);
+      if (covered > options.max_kin_classes) break;
+      if (covered > 0) rule.kin = path[level];
+    }
+    checked_[object.label] = std::move(rule);
+  }
+}
+
+bool EvidenceFilter::Keep(const std::vector<ClassScore>& classes,
+                          const Detection& detection) const {
+  auto it = checked_.find(semantics_.CanonicalLabel(detection.label));
+  if (it == checked_.end()) return true;
+  const std::string& kin = it->second.kin;
+  if (kin.empty()) return detection.confidence >= options_.unchecked_box;
+  if (detection.confidence >= options_.sure_box) return true;
+  float support = 0;
+  for (const ClassScore& c : classes) {
+    if (semantics_.wordnet().IsA(c.id, kin)) support += c.probability;
+  }
+  return support >= options_.min_class_support;
+}
+
+std::vector<Detection> EvidenceFilter::Filter(const std::vector<ClassScore>& classes,
+                                              std::vector<Detection> detections) const {
+  std::vector<Detection> kept;
+  kept.reserve(detections.size());
+  for (Detection& d : detections) {
+    if (Keep(classes, d)) kept.push_back(std::move(d));
+  }
+  return kept;
+}
+
+}  // namespace ocula
