@@ -6,6 +6,7 @@ ocula_test(vision_test SOURCES
   ${_vision_dir}/analyzer_test.cc
   ${_vision_dir}/classifier_test.cc
   ${_vision_dir}/embedding_test.cc
+  ${_vision_dir}/head_training_test.cc
   ${_vision_dir}/image_structure_test.cc
   ${_vision_dir}/image_limits_test.cc
   ${_vision_dir}/image_test.cc

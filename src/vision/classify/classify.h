@@ -7,6 +7,8 @@
 //   adult.h       AdultClassifier: the Adult feature's scores
 //   embedding.h   ImageEmbedder (image -> vector, named by its model) and
 //                 ClassifierHead / LinearHead (vector -> one score per class)
+//   head_training.h  training a softmax head on labelled embeddings, and
+//                 k-fold cross-validation of it (custom classifiers)
 //
 // Models are described by manifests and run through vision/models.
 #pragma once
@@ -14,3 +16,4 @@
 #include "vision/classify/adult.h"       // IWYU pragma: export
 #include "vision/classify/classifier.h"  // IWYU pragma: export
 #include "vision/classify/embedding.h"   // IWYU pragma: export
+#include "vision/classify/head_training.h"  // IWYU pragma: export

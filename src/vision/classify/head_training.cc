@@ -1,0 +1,267 @@
+#include "vision/classify/head_training.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+
+namespace ocula {
+namespace {
+
+// (e - mean) / |e - mean| into `out`; a vector equal to the mean stays zero.
+void Centre(std::span<const float> e, const std::vector<float>& mean, float* out) {
+  double norm = 0;
+  for (size_t i = 0; i < mean.size(); ++i) {
+    out[i] = e[i] - mean[i];
+    norm += static_cast<double>(out[i]) * out[i];
+  }
+  if (norm <= 0) return;
+  const float scale = static_cast<float>(1.0 / std::sqrt(norm));
+  for (size_t i = 0; i < mean.size(); ++i) out[i] *= scale;
+}
+
+// The centred, unit-length rows of `data` and the mean they were centred on.
+struct Prepared {
+  std::vector<float> mean;
+  std::vector<float> x;  // n x dim
+};
+Prepared Prepare(const EmbeddingSet& data) {
+  const size_t n = data.size(), d = static_cast<size_t>(data.dim);
+  Prepared p{std::vector<float>(d, 0.0f), std::vector<float>(n * d)};
+  std::vector<double> sum(d, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < d; ++j) sum[j] += data.rows[i * d + j];
+  }
+  for (size_t j = 0; j < d; ++j) p.mean[j] = static_cast<float>(sum[j] / n);
+  for (size_t i = 0; i < n; ++i) Centre(data.row(i), p.mean, &p.x[i * d]);
+  return p;
+}
+
+// The largest eigenvalue of X^T X / n by power iteration: the curvature
+// bound that sets the gradient step.
+double LargestEigenvalue(const std::vector<float>& x, size_t n, size_t d) {
+  std::vector<double> v(d, 1.0 / std::sqrt(static_cast<double>(d))), next(d);
+  double lambda = 1.0;
+  for (int it = 0; it < 30; ++it) {
+    std::fill(next.begin(), next.end(), 0.0);
+    for (size_t i = 0; i < n; ++i) {
+      const float* row = &x[i * d];
+      double dot = 0;
+#pragma omp simd reduction(+ : dot)
+      for (size_t j = 0; j < d; ++j) dot += row[j] * v[j];
+      for (size_t j = 0; j < d; ++j) next[j] += dot * row[j];
+    }
+    double norm = 0;
+    for (double value : next) norm += value * value;
+    norm = std::sqrt(norm);
+    if (norm == 0) return 0;
+    lambda = norm / n;
+    for (size_t j = 0; j < d; ++j) v[j] = next[j] / norm;
+  }
+  return lambda;
+}
+
+// Mean cross-entropy gradient (plus l2 * W) at `w` (classes x (d + 1), the
+// bias last in each row) into `grad`.
+void Gradient(const std::vector<float>& x, const std::vector<int>& labels, size_t d, size_t k,
+              float l2, const std::vector<float>& w, std::vector<float>& grad) {
+  const size_t n = labels.size(), stride = d + 1;
+  std::fill(grad.begin(), grad.end(), 0.0f);
+  std::vector<float> p(k);
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = &x[i * d];
+    for (size_t c = 0; c < k; ++c) {
+      const float* wc = &w[c * stride];
+      float s = 0;
+#pragma omp simd reduction(+ : s)
+      for (size_t j = 0; j < d; ++j) s += wc[j] * row[j];
+      p[c] = s + wc[d];
+    }
+    Softmax(p);
+    p[static_cast<size_t>(labels[i])] -= 1.0f;
+    for (size_t c = 0; c < k; ++c) {
+      float* gc = &grad[c * stride];
+      const float g = p[c] / static_cast<float>(n);
+      for (size_t j = 0; j < d; ++j) gc[j] += g * row[j];
+      gc[d] += g;
+    }
+  }
+  for (size_t c = 0; c < k; ++c) {
+    for (size_t j = 0; j < d; ++j) grad[c * stride + j] += l2 * w[c * stride + j];
+  }
+}
+
+Status CheckTrainable(const EmbeddingSet& data) {
+  if (data.dim < 1) return absl::InvalidArgumentError("the embeddings have no dimension");
+  if (data.classes.size() < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("training needs at least 2 tags, not ", data.classes.size()));
+  }
+  std::vector<int> counts(data.classes.size(), 0);
+  for (int label : data.labels) ++counts[static_cast<size_t>(label)];
+  for (size_t c = 0; c < counts.size(); ++c) {
+    if (counts[c] == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("tag \"", data.classes[c], "\" has no image"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Ranks by `score` descending; AP = mean precision at each positive.
+double AveragePrecisionOf(std::vector<std::pair<float, bool>> ranked) {
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  int seen = 0, positives = 0;
+  double sum = 0;
+  for (const auto& [score, positive] : ranked) {
+    ++seen;
+    if (!positive) continue;
+    ++positives;
+    sum += static_cast<double>(positives) / seen;
+  }
+  return positives ? sum / positives : 0;
+}
+
+}  // namespace
+
+Status EmbeddingSet::Add(std::span<const float> vector, int label) {
+  if (static_cast<int>(vector.size()) != dim) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an embedding of ", vector.size(), " values in a set of dimension ", dim));
+  }
+  if (label < 0 || label >= static_cast<int>(classes.size())) {
+    return absl::InvalidArgumentError(absl::StrCat("label ", label, " is not a class index"));
+  }
+  rows.insert(rows.end(), vector.begin(), vector.end());
+  labels.push_back(label);
+  return absl::OkStatus();
+}
+
+CentredHead::CentredHead(std::vector<float> mean, std::unique_ptr<LinearHead> head)
+    : mean_(std::move(mean)), head_(std::move(head)) {}
+
+StatusOr<std::vector<float>> CentredHead::Scores(std::span<const float> embedding) const {
+  if (embedding.size() != mean_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the head expects an embedding of ", mean_.size(), " values, not ", embedding.size()));
+  }
+  std::vector<float> centred(mean_.size());
+  Centre(embedding, mean_, centred.data());
+  return head_->Scores(centred);
+}
+
+StatusOr<std::unique_ptr<CentredHead>> TrainSoftmaxHead(const EmbeddingSet& data,
+                                                        const HeadTrainingOptions& options) {
+  OCULA_RETURN_IF_ERROR(CheckTrainable(data));
+  const size_t n = data.size(), d = static_cast<size_t>(data.dim), k = data.classes.size();
+  Prepared p = Prepare(data);
+  // Softmax cross-entropy's curvature is at most half the data's (the bias
+  // adds 1 to it): step = 1 / L.
+  const double curvature = 0.5 * (LargestEigenvalue(p.x, n, d) + 1.0) + options.l2;
+  const float step = static_cast<float>(1.0 / curvature);
+  std::vector<float> w(k * (d + 1), 0.0f), previous = w, look = w, grad(w.size());
+  for (int t = 1; t <= options.iterations; ++t) {
+    Gradient(p.x, data.labels, d, k, options.l2, look, grad);
+    const float momentum = static_cast<float>(t - 1) / static_cast<float>(t + 2);
+    for (size_t i = 0; i < w.size(); ++i) {
+      const float next = look[i] - step * grad[i];
+      look[i] = next + momentum * (next - previous[i]);
+      previous[i] = next;
+    }
+  }
+  std::vector<float> weights(k * d), bias(k);
+  for (size_t c = 0; c < k; ++c) {
+    std::copy_n(&previous[c * (d + 1)], d, &weights[c * d]);
+    bias[c] = previous[c * (d + 1) + d];
+  }
+  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<LinearHead> linear,
+                         LinearHead::Create(data.classes, data.dim, std::move(weights),
+                                            std::move(bias), HeadActivation::kSoftmax));
+  return std::make_unique<CentredHead>(std::move(p.mean), std::move(linear));
+}
+
+double Evaluation::Accuracy() const {
+  if (labels.empty()) return 0;
+  int right = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const auto& p = probabilities[i];
+    right += std::max_element(p.begin(), p.end()) - p.begin() == labels[i];
+  }
+  return static_cast<double>(right) / labels.size();
+}
+
+double Evaluation::Precision(int tag, float threshold) const {
+  int given = 0, right = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (probabilities[i][static_cast<size_t>(tag)] < threshold) continue;
+    ++given;
+    right += labels[i] == tag;
+  }
+  return given ? static_cast<double>(right) / given : 0;
+}
+
+double Evaluation::Recall(int tag, float threshold) const {
+  int total = 0, found = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] != tag) continue;
+    ++total;
+    found += probabilities[i][static_cast<size_t>(tag)] >= threshold;
+  }
+  return total ? static_cast<double>(found) / total : 0;
+}
+
+double Evaluation::AveragePrecision(int tag) const {
+  std::vector<std::pair<float, bool>> ranked;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    ranked.emplace_back(probabilities[i][static_cast<size_t>(tag)], labels[i] == tag);
+  }
+  return AveragePrecisionOf(std::move(ranked));
+}
+
+StatusOr<Evaluation> CrossValidate(const EmbeddingSet& data, int folds, uint64_t seed,
+                                   const HeadTrainingOptions& options) {
+  OCULA_RETURN_IF_ERROR(CheckTrainable(data));
+  if (folds < 2) return absl::InvalidArgumentError("cross-validation needs at least 2 folds");
+  const size_t k = data.classes.size();
+  // Stratified folds: each class shuffled, then dealt round-robin.
+  std::vector<std::vector<size_t>> by_class(k);
+  for (size_t i = 0; i < data.size(); ++i) {
+    by_class[static_cast<size_t>(data.labels[i])].push_back(i);
+  }
+  std::mt19937_64 random(seed);
+  std::vector<int> fold_of(data.size());
+  for (size_t c = 0; c < k; ++c) {
+    if (by_class[c].size() < static_cast<size_t>(folds)) {
+      return absl::InvalidArgumentError(absl::StrCat("tag \"", data.classes[c], "\" has ",
+                                                     by_class[c].size(), " images, fewer than ",
+                                                     folds, " folds"));
+    }
+    std::shuffle(by_class[c].begin(), by_class[c].end(), random);
+    for (size_t j = 0; j < by_class[c].size(); ++j) {
+      fold_of[by_class[c][j]] = static_cast<int>(j % static_cast<size_t>(folds));
+    }
+  }
+  Evaluation eval{data.classes, data.labels, std::vector<std::vector<float>>(data.size()),
+                  std::vector<std::vector<int>>(k, std::vector<int>(k, 0))};
+  for (int fold = 0; fold < folds; ++fold) {
+    EmbeddingSet train{data.dim, data.classes, {}, {}};
+    for (size_t i = 0; i < data.size(); ++i) {
+      if (fold_of[i] != fold) OCULA_RETURN_IF_ERROR(train.Add(data.row(i), data.labels[i]));
+    }
+    OCULA_ASSIGN_OR_RETURN(std::unique_ptr<CentredHead> head, TrainSoftmaxHead(train, options));
+    for (size_t i = 0; i < data.size(); ++i) {
+      if (fold_of[i] != fold) continue;
+      OCULA_ASSIGN_OR_RETURN(eval.probabilities[i], head->Scores(data.row(i)));
+    }
+  }
+  for (size_t i = 0; i < data.size(); ++i) {
+    const auto& p = eval.probabilities[i];
+    const size_t predicted = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+    ++eval.confusion[static_cast<size_t>(data.labels[i])][predicted];
+  }
+  return eval;
+}
+
+}  // namespace ocula

@@ -1,0 +1,93 @@
+// Training a classifier head on stored embeddings, and measuring it by
+// k-fold cross-validation: the learning part of custom classifiers
+// (issue 24). A custom classifier is a softmax head over the pipeline's
+// embedding (classify/embedding.h), so training needs no image, only the
+// vectors every analysed image already has.
+//
+// The head sees each embedding centred on the training mean and scaled to
+// unit length (MobileNetV2's pooled features are all positive and their
+// length varies with the image's contrast; centring and normalising lets
+// the head see their direction). Training minimises the mean cross-entropy
+// plus (l2 / 2) |W|^2 by full-batch accelerated gradient descent (Nesterov),
+// with the step from the data's largest curvature: no randomness, so the
+// same data gives the same head.
+//
+// Thread-safety: pure functions; a CentredHead is immutable and safe for
+// concurrent use.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "vision/classify/embedding.h"
+
+namespace ocula {
+
+// Labelled embeddings: `rows` holds size() vectors of `dim` values.
+struct EmbeddingSet {
+  int dim = 0;
+  std::vector<std::string> classes;
+  std::vector<float> rows;  // row-major, size() x dim
+  std::vector<int> labels;  // one class index per row
+
+  size_t size() const { return labels.size(); }
+  std::span<const float> row(size_t i) const {
+    return {rows.data() + i * static_cast<size_t>(dim), static_cast<size_t>(dim)};
+  }
+  // Appends one labelled vector; InvalidArgument for a wrong size or label.
+  Status Add(std::span<const float> vector, int label);
+};
+
+struct HeadTrainingOptions {
+  float l2 = 1e-3f;      // weight decay on the weights (not the biases)
+  int iterations = 300;  // gradient steps
+};
+
+// A softmax head over (e - mean) / |e - mean|.
+class CentredHead final : public ClassifierHead {
+ public:
+  CentredHead(std::vector<float> mean, std::unique_ptr<LinearHead> head);
+  const std::vector<std::string>& classes() const override { return head_->classes(); }
+  StatusOr<std::vector<float>> Scores(std::span<const float> embedding) const override;
+  const std::vector<float>& mean() const { return mean_; }
+  const LinearHead& linear() const { return *head_; }
+
+ private:
+  // Constant after construction.
+  const std::vector<float> mean_;
+  const std::unique_ptr<LinearHead> head_;
+};
+
+// Trains a softmax head on `data`. InvalidArgument when it has fewer than 2
+// classes, a class without a vector, or an empty dimension.
+StatusOr<std::unique_ptr<CentredHead>> TrainSoftmaxHead(const EmbeddingSet& data,
+                                                        const HeadTrainingOptions& options = {});
+
+// What cross-validation found: every vector predicted by a head that did
+// not see it.
+struct Evaluation {
+  std::vector<std::string> classes;
+  std::vector<int> labels;                        // the true class of each vector
+  std::vector<std::vector<float>> probabilities;  // per vector, per class
+  std::vector<std::vector<int>> confusion;        // [true][predicted]
+
+  double Accuracy() const;  // share whose top class is the true one
+  // Of the vectors given `tag` at >= threshold: the share that are `tag`;
+  // of the `tag` vectors: the share given it at >= threshold.
+  double Precision(int tag, float threshold) const;
+  double Recall(int tag, float threshold) const;
+  // Average precision of ranking every vector by its `tag` probability.
+  double AveragePrecision(int tag) const;
+};
+
+// Stratified k-fold cross-validation: each class's vectors are shuffled with
+// `seed` and dealt round-robin into `folds` folds. InvalidArgument when a
+// class has fewer vectors than folds or folds < 2.
+StatusOr<Evaluation> CrossValidate(const EmbeddingSet& data, int folds, uint64_t seed,
+                                   const HeadTrainingOptions& options = {});
+
+}  // namespace ocula
