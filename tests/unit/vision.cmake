@@ -32,7 +32,7 @@ ocula_test(category_accuracy_test SOURCES
   LABELS unit slow)
 
 # Vision quality (issue 23): captions, tags and hallucinated boxes over the
-# 100 ImageNet dev photos, for each engine and detector (~40 s).
+# 100 ImageNet dev photos, for each engine and detector (~2.5 min on 2 cores).
 ocula_test(vision_quality_test SOURCES
   ${_vision_dir}/vision_quality_test.cc
   ${_vision_dir}/quality_harness.cc

@@ -111,6 +111,13 @@ std::optional<Caption> RidingCaption(const std::vector<LabelGroup>& groups) {
   return std::nullopt;
 }
 
+// The classifier's top class as a caption, its probability as confidence.
+std::optional<Caption> TopClassCaption(const CaptionInputs& inputs) {
+  if (inputs.classes.empty() || inputs.classes.front().name.empty()) return std::nullopt;
+  const ClassScore& top = inputs.classes.front();
+  return Caption{WithArticle(top.name), top.probability};
+}
+
 // What the classifier is sure the photo shows: its top class when that holds
 // `subject_probability`; else the nearest ancestor on the top class's chain
 // of first WordNet hypernyms, at most `hedge_levels` above it, under which
@@ -120,11 +127,10 @@ std::optional<Caption> RidingCaption(const std::vector<LabelGroup>& groups) {
 // min_class_probability. Its confidence is the probability it holds.
 std::optional<Caption> Subject(const Semantics& semantics, const CaptionInputs& inputs,
                                const CaptionOptions& options) {
-  if (inputs.classes.empty() || inputs.classes.front().name.empty()) return std::nullopt;
+  std::optional<Caption> top_class = TopClassCaption(inputs);
+  if (!top_class) return std::nullopt;
   const ClassScore& top = inputs.classes.front();
-  if (top.probability >= options.subject_probability) {
-    return Caption{WithArticle(top.name), top.probability};
-  }
+  if (top.probability >= options.subject_probability) return top_class;
   // Up the chain of first hypernyms only: a secondary parent can be far
   // broader than the main line at that height (a cat's "domestic animal"
   // holds every dog breed).
@@ -140,9 +146,7 @@ std::optional<Caption> Subject(const Semantics& semantics, const CaptionInputs& 
       return Caption{WithArticle(wordnet.Name(path[level])), std::min(mass, 1.0f)};
     }
   }
-  if (top.probability >= options.min_class_probability) {
-    return Caption{WithArticle(top.name), top.probability};
-  }
+  if (top.probability >= options.min_class_probability) return top_class;
   return std::nullopt;
 }
 
@@ -268,10 +272,7 @@ std::vector<Caption> Describe(const Semantics& semantics, const CaptionInputs& i
   offer(ObjectsCaption(inputs, groups, options));
   // Nothing else to say: the classifier's best guess, its low confidence
   // saying how unsure it is, rather than no caption at all.
-  if (candidates.empty() && !inputs.classes.empty() && !inputs.classes.front().name.empty()) {
-    const ClassScore& top = inputs.classes.front();
-    candidates.push_back({WithArticle(top.name), top.probability});
-  }
+  if (candidates.empty()) offer(TopClassCaption(inputs));
 
   // The first rule that fired is the most specific: keep rule order, then
   // stable-sort by confidence only among the rest.

@@ -1,22 +1,18 @@
 #include "vision/semantics/evidence.h"
 
 namespace ocula {
-namespace {
 
-constexpr char kAnimal[] = "n00015388";
-// WordNet files foods under two roots: "food, nutrient" (dishes, the
-// sandwich, pizza) and "food, solid food" (fruit, vegetables, baked goods).
-constexpr char kFoods[][10] = {"n00021265", "n07555863"};
-
-bool IsAnimalOrFood(const WordNet& wordnet, const std::string& wnid) {
+bool IsAnimalOrFood(const WordNet& wordnet, std::string_view wnid) {
+  static constexpr char kAnimal[] = "n00015388";
+  // WordNet files foods under two roots: "food, nutrient" (dishes, the
+  // sandwich, pizza) and "food, solid food" (fruit, vegetables, baked goods).
+  static constexpr const char* kFoods[] = {"n00021265", "n07555863"};
   if (wordnet.IsA(wnid, kAnimal)) return true;
   for (const char* food : kFoods) {
     if (wordnet.IsA(wnid, food)) return true;
   }
   return false;
 }
-
-}  // namespace
 
 EvidenceFilter::EvidenceFilter(const Semantics& semantics,
                                const std::vector<std::string>& classifier_ids,
@@ -46,7 +42,7 @@ EvidenceFilter::EvidenceFilter(const Semantics& semantics,
 
 bool EvidenceFilter::Keep(const std::vector<ClassScore>& classes,
                           const Detection& detection) const {
-  auto it = checked_.find(semantics_.CanonicalLabel(detection.label));
+  auto it = checked_.find(detection.label);
   if (it == checked_.end()) return true;
   const std::string& kin = it->second.kin;
   if (kin.empty()) return detection.confidence >= options_.unchecked_box;

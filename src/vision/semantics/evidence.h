@@ -12,9 +12,11 @@
 //    hypernyms, at most `kin_levels` above it, that holds at most
 //    `max_kin_classes` classifier classes ("horse" -> ungulate: ox, zebra,
 //    ram, ...; "bird" -> bird, as "vertebrate" above it holds a third of
-//    ImageNet). The classifier often cannot tell a horse from an ox, but it
-//    never mistakes a snake for a bird. Secondary parents are not followed
-//    ("domestic animal" would make a cat kin to every dog);
+//    ImageNet). ImageNet's one horse class is the sorrel: on the horses of
+//    testdata/detect/horses.jpg the classifier backs other ungulates, not
+//    the sorrel, while a bird box on a snake finds no bird among its top
+//    classes. Secondary parents are not followed ("domestic animal" would
+//    make a cat kin to every dog);
 //  - when the kin holds classifier classes, the box is kept if they hold at
 //    least `min_class_support` of the classifier's probability, or if the
 //    box's own confidence is at least `sure_box`;
@@ -26,6 +28,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -43,6 +46,10 @@ struct EvidenceOptions {
   float unchecked_box = 0.6f;
 };
 
+// True when `wnid` is an animal or a food in WordNet (foods have two roots):
+// the labels whose boxes the filter checks.
+bool IsAnimalOrFood(const WordNet& wordnet, std::string_view wnid);
+
 class EvidenceFilter {
  public:
   // `classifier_ids`: the WordNet ids of every class the classifier has.
@@ -50,7 +57,8 @@ class EvidenceFilter {
                  EvidenceOptions options = {});
 
   // The detections the classifier's `classes` (its top classes with their
-  // probabilities) do not contradict, in their order.
+  // probabilities) do not contradict, in their order. Labels must be
+  // canonical (Semantics::CanonicalLabel), as the analyzer makes them.
   std::vector<Detection> Filter(const std::vector<ClassScore>& classes,
                                 std::vector<Detection> detections) const;
 

@@ -10,16 +10,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "vision/semantics/evidence.h"
 #include "vision_test_util.h"
 
 namespace ocula::testing_vision {
 namespace {
 
-constexpr char kAnimal[] = "n00015388";
-// Foods have two roots in WordNet: "food, nutrient" (dishes) and "food,
-// solid food" (fruit, vegetables, baked goods).
-constexpr char kFoodNutrient[] = "n00021265";
-constexpr char kSolidFood[] = "n07555863";
 constexpr int kCaptionLevels = 3;
 
 // The objects really in each detection photo (testdata/README.md); a
@@ -40,23 +36,21 @@ std::string Lower(std::string text) {
   return text;
 }
 
-// True when `name` occurs in `text` as whole words.
+// True when text[i] does not continue a word.
+bool WordEndsAt(const std::string& text, size_t i) {
+  return i >= text.size() || !absl::ascii_isalnum(static_cast<unsigned char>(text[i]));
+}
+
+// True when `name` occurs in `text` as whole words, or with a plural "s" or
+// "es" ("three snakes").
 bool ContainsWords(const std::string& text, const std::string& name) {
   for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
-    const bool starts = at == 0 || !absl::ascii_isalnum(static_cast<unsigned char>(text[at - 1]));
+    if (at > 0 && !WordEndsAt(text, at - 1)) continue;
     const size_t end = at + name.size();
-    // A plural "s"/"es" still names it ("three snakes").
-    size_t after = end;
-    if (after < text.size() && text[after] == 'e' && after + 1 < text.size() &&
-        text[after + 1] == 's') {
-      after += 2;
-    } else if (after < text.size() && text[after] == 's') {
-      after += 1;
+    if (WordEndsAt(text, end) || (text.compare(end, 1, "s") == 0 && WordEndsAt(text, end + 1)) ||
+        (text.compare(end, 2, "es") == 0 && WordEndsAt(text, end + 2))) {
+      return true;
     }
-    const bool ends =
-        after >= text.size() || !absl::ascii_isalnum(static_cast<unsigned char>(text[after])) ||
-        end >= text.size() || !absl::ascii_isalnum(static_cast<unsigned char>(text[end]));
-    if (starts && ends) return true;
   }
   return false;
 }
@@ -139,11 +133,7 @@ QualityReport MeasureQuality(Analyzer& analyzer, const Semantics& semantics) {
     for (const DetectedObject& object : result->objects) {
       const ObjectInfo* info = semantics.FindObject(object.detection.label);
       if (info == nullptr) continue;
-      const std::string& label_wnid = info->wnid;
-      const bool animal_or_food = wordnet.IsA(label_wnid, kAnimal) ||
-                                  wordnet.IsA(label_wnid, kFoodNutrient) ||
-                                  wordnet.IsA(label_wnid, kSolidFood);
-      if (animal_or_food && !wordnet.IsA(wnid, label_wnid)) {
+      if (IsAnimalOrFood(wordnet, info->wnid) && !wordnet.IsA(wnid, info->wnid)) {
         hallucinated = true;
         report.misses.push_back(absl::StrFormat("%s: %s box at %.2f", file, object.detection.label,
                                                 object.detection.confidence));

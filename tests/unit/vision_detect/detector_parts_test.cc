@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <initializer_list>
+#include <vector>
 
 #include "vision/detect/detector_decoders.h"
 #include "vision/detect/detector_input.h"
@@ -85,14 +87,22 @@ TEST(DecoderTest, FastestDetRejectsWrongClassCount) {
   EXPECT_EQ(out.status().code(), StatusCode::kFailedPrecondition);
 }
 
+// Empty outputs of a GFL head (NanoDet, PicoDet) on a 320 x 320 input:
+// cls_s (cells x classes, all 0.01) and box_s (cells x 4 sides x 8 bins) per
+// stride, with ceil(320 / s) cells a side.
+std::vector<Tensor> GflOutputs(std::initializer_list<int> strides, int classes) {
+  std::vector<Tensor> outs;
+  for (int stride : strides) {
+    const int side = (320 + stride - 1) / stride, cells = side * side;
+    outs.push_back({{1, cells, classes}, std::vector<float>(cells * classes, 0.01f)});
+    outs.push_back({{1, cells, 32}, std::vector<float>(cells * 32, 0.0f)});
+  }
+  return outs;
+}
+
 TEST(DecoderTest, NanoDetDecodesDistributions) {
   const int classes = 3;
-  std::vector<Tensor> outs;
-  for (int stride : {8, 16, 32}) {
-    const int cells = (320 / stride) * (320 / stride);
-    outs.push_back({{cells, classes}, std::vector<float>(cells * classes, 0.01f)});
-    outs.push_back({{cells, 32}, std::vector<float>(cells * 32, 0.0f)});
-  }
+  std::vector<Tensor> outs = GflOutputs({8, 16, 32}, classes);
   // Stride 16, row 4, col 7: class 2 at 0.9, every side 2 bins away.
   const int cell = 4 * 20 + 7;
   outs[2].data[cell * classes + 2] = 0.9f;
@@ -117,12 +127,7 @@ TEST(DecoderTest, NanoDetDecodesDistributions) {
 // PicoDet's fourth level has stride 64 and a grid of ceil(320 / 64) = 5.
 TEST(DecoderTest, PicoDetReadsTheStride64Level) {
   const int classes = 80;
-  std::vector<Tensor> outs;
-  for (int stride : {8, 16, 32, 64}) {
-    const int cells = ((320 + stride - 1) / stride) * ((320 + stride - 1) / stride);
-    outs.push_back({{1, cells, classes}, std::vector<float>(cells * classes, 0.01f)});
-    outs.push_back({{1, cells, 32}, std::vector<float>(cells * 32, 0.0f)});
-  }
+  std::vector<Tensor> outs = GflOutputs({8, 16, 32, 64}, classes);
   // Stride 64, row 3, col 1: class 16 at 0.7, sides 1, 2, 3 and 4 bins away.
   const int cell = 3 * 5 + 1;
   outs[6].data[cell * classes + 16] = 0.7f;
