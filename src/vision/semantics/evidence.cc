@@ -19,11 +19,14 @@ EvidenceFilter::EvidenceFilter(const Semantics& semantics,
                                EvidenceOptions options)
     : semantics_(semantics), options_(options) {
   const WordNet& wordnet = semantics.wordnet();
-  auto classes_under = [&](const std::string& ancestor) {
-    size_t n = 0;
-    for (const std::string& id : classifier_ids) n += wordnet.IsA(id, ancestor);
-    return n;
-  };
+  // How many classifier classes lie under each synset: one walk up from
+  // every class (each ancestor is listed once per class).
+  std::unordered_map<std::string, size_t> classes_under;
+  for (const std::string& id : classifier_ids) {
+    for (const auto& level : wordnet.AncestorLevels(id)) {
+      for (const std::string& ancestor : level) ++classes_under[ancestor];
+    }
+  }
   for (const ObjectInfo& object : semantics.tables().objects) {
     if (!IsAnimalOrFood(wordnet, object.wnid)) continue;
     // Up the chain of first hypernyms (WordNet's "is a kind of"; secondary
@@ -32,7 +35,8 @@ EvidenceFilter::EvidenceFilter(const Semantics& semantics,
     const std::vector<std::string> path = wordnet.HypernymPath(object.wnid);
     for (int level = 0; level <= options.kin_levels && level < static_cast<int>(path.size());
          ++level) {
-      const size_t covered = classes_under(path[level]);
+      auto found = classes_under.find(path[level]);
+      const size_t covered = found == classes_under.end() ? 0 : found->second;
       if (covered > options.max_kin_classes) break;
       if (covered > 0) rule.kin = path[level];
     }
