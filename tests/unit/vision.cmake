@@ -13,6 +13,7 @@ ocula_test(vision_test SOURCES
   ${_vision_dir}/model_manifest_test.cc
   ${_vision_dir}/model_runner_test.cc
   ${_vision_dir}/model_runner_timeout_test.cc
+  ${_vision_dir}/region_features_test.cc
   ${_vision_dir}/vision_test_util.cc
   LIBS ocula_vision PkgConfig::VIPS nlohmann_json::nlohmann_json)
 

@@ -7,6 +7,8 @@
 //   adult.h       AdultClassifier: the Adult feature's scores
 //   embedding.h   ImageEmbedder (image -> vector, named by its model) and
 //                 ClassifierHead / LinearHead (vector -> one score per class)
+//   region_features.h  RegionFeatures: what custom classifiers are trained
+//                 on (the whole image's last feature map, pooled by region)
 //   head_training.h  training a softmax head on labelled embeddings, and
 //                 k-fold cross-validation of it (custom classifiers)
 //
@@ -17,3 +19,4 @@
 #include "vision/classify/classifier.h"  // IWYU pragma: export
 #include "vision/classify/embedding.h"   // IWYU pragma: export
 #include "vision/classify/head_training.h"  // IWYU pragma: export
+#include "vision/classify/region_features.h"  // IWYU pragma: export

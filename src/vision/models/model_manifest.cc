@@ -223,15 +223,6 @@ StatusOr<ModelManifest> ReadManifest(const ManifestReader& r, const std::string&
   return m;
 }
 
-StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
-  return std::move(out).str();
-}
-
 Status VerifyFile(const char* role, const std::string& path, const std::string& sha256) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
@@ -249,6 +240,15 @@ Status VerifyFile(const char* role, const std::string& path, const std::string& 
 }
 
 }  // namespace
+
+StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
+  return std::move(out).str();
+}
 
 StatusOr<ModelManifest> ParseModelManifest(std::string_view toml_text,
                                            const std::string& manifest_path) {

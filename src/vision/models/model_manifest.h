@@ -73,6 +73,10 @@ StatusOr<ModelManifest> ParseModelManifest(std::string_view toml_text,
 // FailedPrecondition ("model file X has sha256 Y, manifest says Z; ...").
 Status VerifyModelFiles(const ModelManifest& manifest);
 
+// The bytes of the file at `path`: NotFound when it cannot be opened,
+// DataLoss when reading fails.
+StatusOr<std::string> ReadWholeFile(const std::string& path);
+
 // Reads `manifest_path`, parses it and verifies the files it names.
 // NotFound when the manifest itself is missing; otherwise as above.
 StatusOr<ModelManifest> LoadModelManifest(const std::string& manifest_path);

@@ -14,7 +14,7 @@ StatusOr<std::unique_ptr<ModelRunner>> CreateModelRunner(const RunnerOptions& op
                                                    "\"; use \"onnxruntime\" or \"opencv\""));
   }
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(options.model_path, ec)) {
+  if (options.model_bytes.empty() && !std::filesystem::is_regular_file(options.model_path, ec)) {
     return absl::NotFoundError(absl::StrCat("model file ", options.model_path, " is missing"));
   }
   if (options.inference.threads < 1) {

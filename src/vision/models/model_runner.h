@@ -38,6 +38,9 @@ struct InferenceOptions {
 struct RunnerOptions {
   InferenceOptions inference;
   std::string model_path;
+  // When not empty, the model itself (e.g. a file extended by
+  // AppendToOnnxModel); model_path then only names it in messages.
+  std::string model_bytes;
   std::string input_name;
   std::vector<std::string> output_names;
 };

@@ -252,7 +252,11 @@ Ort::SessionOptions MakeSessionOptions(const RunnerOptions& options) {
 StatusOr<std::unique_ptr<ModelRunner>> CreateOnnxRuntimeRunner(const RunnerOptions& options) {
   OCULA_ASSIGN_OR_RETURN(Ort::Env * env, SharedEnv());
   try {
-    Ort::Session session(*env, options.model_path.c_str(), MakeSessionOptions(options));
+    Ort::Session session =
+        options.model_bytes.empty()
+            ? Ort::Session(*env, options.model_path.c_str(), MakeSessionOptions(options))
+            : Ort::Session(*env, options.model_bytes.data(), options.model_bytes.size(),
+                           MakeSessionOptions(options));
     OCULA_RETURN_IF_ERROR(CheckNames(session, options));
     return std::unique_ptr<ModelRunner>(
         std::make_unique<OnnxRuntimeRunner>(std::move(session), options));

@@ -77,7 +77,10 @@ class OpenCvRunner final : public ModelRunner {
 
 StatusOr<std::unique_ptr<ModelRunner>> CreateOpenCvRunner(const RunnerOptions& options) {
   try {
-    cv::dnn::Net net = cv::dnn::readNetFromONNX(options.model_path);
+    cv::dnn::Net net =
+        options.model_bytes.empty()
+            ? cv::dnn::readNetFromONNX(options.model_path)
+            : cv::dnn::readNetFromONNX(options.model_bytes.data(), options.model_bytes.size());
     if (net.empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("OpenCV DNN loaded no layers from model ", options.model_path));

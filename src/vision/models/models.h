@@ -6,6 +6,8 @@
 //   model_runner.h    ModelRunner: one model on one input tensor, on ONNX
 //                     Runtime or OpenCV DNN (InferenceOptions: engine,
 //                     threads, time limit)
+//   onnx_append.h     AppendToOnnxModel: new nodes and outputs added to a
+//                     model's bytes (regions of a feature map, exported heads)
 //
 // model_runner_engines.h is internal: the two engines' factories behind
 // CreateModelRunner. Every model wrapper (vision/classify, vision/detect)
@@ -15,3 +17,4 @@
 
 #include "vision/models/model_manifest.h"  // IWYU pragma: export
 #include "vision/models/model_runner.h"    // IWYU pragma: export
+#include "vision/models/onnx_append.h"     // IWYU pragma: export
