@@ -8,6 +8,7 @@ ocula_test(storage_test SOURCES
   storage/metadata_store_faulty_test.cc
   storage/metadata_store_sqlite_test.cc
   storage/outbox_relay_test.cc
+  storage/custom_vision_store_sqlite_test.cc
   storage/read_operation_store_sqlite_test.cc
   storage/role_views_test.cc
   storage/backend_config_test.cc
