@@ -40,8 +40,8 @@
 namespace ocula {
 
 struct CvProject {
-  std::string id;                                 // a UUID
-  std::string name;                               // unique among projects
+  std::string id;    // a UUID
+  std::string name;  // unique among projects
   std::string description;
   std::string classification_type = "Multiclass";  // or "Multilabel"
   int64_t created_ms = 0;
@@ -59,7 +59,7 @@ struct CvTag {
 };
 
 struct CvImage {
-  std::string image_id;  // the Ocula image id
+  std::string image_id;    // the Ocula image id
   int64_t created_ms = 0;  // when taken into the project
   int width = 0;
   int height = 0;
@@ -76,9 +76,9 @@ struct CvImageQuery {
 struct CvIteration {
   std::string id;  // a UUID
   std::string project_id;
-  std::string name;                   // "Iteration 1", ...; may be renamed
-  std::string status = "Training";    // Training | Completed | Failed
-  std::string classification_type;    // the project's when it was trained
+  std::string name;                 // "Iteration 1", ...; may be renamed
+  std::string status = "Training";  // Training | Completed | Failed
+  std::string classification_type;  // the project's when it was trained
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
   int64_t trained_ms = 0;              // when Completed or Failed
@@ -90,7 +90,7 @@ struct CvIteration {
   std::string publish_name;            // "" when not published
   std::string prediction_resource_id;  // as given at publish
   int64_t published_ms = 0;
-  std::string owner;                   // the worker training it
+  std::string owner;  // the worker training it
   int64_t lease_until_ms = 0;
 
   bool finished() const { return status != "Training"; }

@@ -155,8 +155,9 @@ StatusOr<std::vector<T>> AllRows(Statement& stmt, Read read) {
 // (?1 is the project). Tag ids are bound one by one.
 std::string ImageFilter(const CvImageQuery& q) {
   std::string sql = "i.project_id = ?1";
-  const char* tagged = "EXISTS (SELECT 1 FROM cv_image_tags t WHERE t.project_id = i.project_id "
-                       "AND t.image_id = i.image_id";
+  const char* tagged =
+      "EXISTS (SELECT 1 FROM cv_image_tags t WHERE t.project_id = i.project_id "
+      "AND t.image_id = i.image_id";
   if (q.tagging == CvImageQuery::Tagging::kTagged) absl::StrAppend(&sql, " AND ", tagged, ")");
   if (q.tagging == CvImageQuery::Tagging::kUntagged) {
     absl::StrAppend(&sql, " AND NOT ", tagged, ")");
@@ -164,8 +165,7 @@ std::string ImageFilter(const CvImageQuery& q) {
   if (!q.tag_ids.empty()) {
     std::vector<std::string> params;
     for (size_t i = 0; i < q.tag_ids.size(); ++i) params.push_back(absl::StrCat("?", i + 2));
-    absl::StrAppend(&sql, " AND ", tagged, " AND t.tag_id IN (", absl::StrJoin(params, ", "),
-                    "))");
+    absl::StrAppend(&sql, " AND ", tagged, " AND t.tag_id IN (", absl::StrJoin(params, ", "), "))");
   }
   return sql;
 }
@@ -211,10 +211,9 @@ class SqliteCustomVisionStore : public CustomVisionStore {
 
   Status UpdateProject(const CvProject& p) override {
     absl::MutexLock lock(&mu_);
-    OCULA_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db_->Prepare("UPDATE cv_projects SET name = ?2, description = ?3, "
-                     "classification_type = ?4, updated_ms = ?5 WHERE id = ?1"));
+    OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("UPDATE cv_projects SET name = ?2, description = ?3, "
+                                        "classification_type = ?4, updated_ms = ?5 WHERE id = ?1"));
     OCULA_RETURN_IF_ERROR(stmt.BindText(1, p.id)
                               .BindText(2, p.name)
                               .BindText(3, p.description)
@@ -227,14 +226,13 @@ class SqliteCustomVisionStore : public CustomVisionStore {
   StatusOr<std::vector<std::string>> DeleteProject(const std::string& id) override {
     absl::MutexLock lock(&mu_);
     OCULA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));
-    OCULA_ASSIGN_OR_RETURN(
-        Statement heads, db_->Prepare("SELECT head_blob_key FROM cv_iterations "
-                                      "WHERE project_id = ? AND head_blob_key != ''"));
+    OCULA_ASSIGN_OR_RETURN(Statement heads,
+                           db_->Prepare("SELECT head_blob_key FROM cv_iterations "
+                                        "WHERE project_id = ? AND head_blob_key != ''"));
     heads.BindText(1, id);
-    OCULA_ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                           AllRows<std::string>(heads, [](const Statement& row) {
-                             return row.ColumnText(0);
-                           }));
+    OCULA_ASSIGN_OR_RETURN(
+        std::vector<std::string> keys,
+        AllRows<std::string>(heads, [](const Statement& row) { return row.ColumnText(0); }));
     OCULA_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("DELETE FROM cv_projects WHERE id = ?"));
     OCULA_RETURN_IF_ERROR(stmt.BindText(1, id).Run());
     if (db_->Changes() == 0) return NotFound("project", id);
@@ -260,8 +258,8 @@ class SqliteCustomVisionStore : public CustomVisionStore {
 
   StatusOr<CvTag> GetTag(const std::string& project_id, const std::string& tag_id) override {
     absl::MutexLock lock(&mu_);
-    OCULA_ASSIGN_OR_RETURN(Statement stmt,
-                           db_->Prepare(OCULA_CV_TAG_SELECT " WHERE g.project_id = ? AND g.id = ?"));
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt, db_->Prepare(OCULA_CV_TAG_SELECT " WHERE g.project_id = ? AND g.id = ?"));
     stmt.BindText(1, project_id).BindText(2, tag_id);
     OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) return NotFound("tag", tag_id);
@@ -272,8 +270,9 @@ class SqliteCustomVisionStore : public CustomVisionStore {
     absl::MutexLock lock(&mu_);
     OCULA_RETURN_IF_ERROR(GetProjectLocked(project_id).status());
     OCULA_ASSIGN_OR_RETURN(
-        Statement stmt, db_->Prepare(OCULA_CV_TAG_SELECT " WHERE g.project_id = ? ORDER BY g.created_ms, "
-                                                "g.id"));
+        Statement stmt,
+        db_->Prepare(OCULA_CV_TAG_SELECT " WHERE g.project_id = ? ORDER BY g.created_ms, "
+                                         "g.id"));
     stmt.BindText(1, project_id);
     return AllRows<CvTag>(stmt, ReadTag);
   }
@@ -323,9 +322,8 @@ class SqliteCustomVisionStore : public CustomVisionStore {
               absl::StrCat("tag '", tag_id, "' is not a tag of project '", project_id, "'"));
         }
         OCULA_ASSIGN_OR_RETURN(
-            Statement link,
-            db_->Prepare("INSERT INTO cv_image_tags (project_id, image_id, tag_id) "
-                         "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
+            Statement link, db_->Prepare("INSERT INTO cv_image_tags (project_id, image_id, tag_id) "
+                                         "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
         OCULA_RETURN_IF_ERROR(
             link.BindText(1, project_id).BindText(2, i.image_id).BindText(3, tag_id).Run());
       }
@@ -378,8 +376,11 @@ class SqliteCustomVisionStore : public CustomVisionStore {
     BindImageFilter(stmt, project_id, q);
     stmt.BindInt(limit_param, q.take).BindInt(limit_param + 1, q.skip);
     return AllRows<CvImage>(stmt, [](const Statement& row) {
-      CvImage image{row.ColumnText(0), row.ColumnInt(1), static_cast<int>(row.ColumnInt(2)),
-                    static_cast<int>(row.ColumnInt(3)), {}};
+      CvImage image{row.ColumnText(0),
+                    row.ColumnInt(1),
+                    static_cast<int>(row.ColumnInt(2)),
+                    static_cast<int>(row.ColumnInt(3)),
+                    {}};
       const std::string tags = row.ColumnText(4);
       if (!tags.empty()) image.tag_ids = absl::StrSplit(tags, ',');
       return image;
@@ -457,10 +458,9 @@ class SqliteCustomVisionStore : public CustomVisionStore {
   StatusOr<std::vector<CvIteration>> ListIterations(const std::string& project_id) override {
     absl::MutexLock lock(&mu_);
     OCULA_RETURN_IF_ERROR(GetProjectLocked(project_id).status());
-    OCULA_ASSIGN_OR_RETURN(Statement stmt,
-                           db_->Prepare("SELECT " OCULA_CV_ITERATION_COLUMNS
-                                        " FROM cv_iterations WHERE project_id = ? "
-                                        "ORDER BY created_ms, id"));
+    OCULA_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT " OCULA_CV_ITERATION_COLUMNS
+                                                        " FROM cv_iterations WHERE project_id = ? "
+                                                        "ORDER BY created_ms, id"));
     stmt.BindText(1, project_id);
     return AllRows<CvIteration>(stmt, ReadIteration);
   }
@@ -475,8 +475,7 @@ class SqliteCustomVisionStore : public CustomVisionStore {
     return db_->Changes() > 0 ? absl::OkStatus() : NotFound("iteration", iteration_id);
   }
 
-  Status DeleteIteration(const std::string& project_id,
-                         const std::string& iteration_id) override {
+  Status DeleteIteration(const std::string& project_id, const std::string& iteration_id) override {
     absl::MutexLock lock(&mu_);
     OCULA_ASSIGN_OR_RETURN(CvIteration it, GetIterationLocked(project_id, iteration_id));
     if (!it.publish_name.empty() || !it.finished()) {
@@ -495,7 +494,8 @@ class SqliteCustomVisionStore : public CustomVisionStore {
         Statement stmt,
         db_->Prepare("UPDATE cv_iterations SET owner = ?1, lease_until_ms = ?3 WHERE id = "
                      "(SELECT id FROM cv_iterations WHERE status = 'Training' AND "
-                     "lease_until_ms <= ?2 ORDER BY created_ms, id LIMIT 1) RETURNING " OCULA_CV_ITERATION_COLUMNS));
+                     "lease_until_ms <= ?2 ORDER BY created_ms, id LIMIT 1) "
+                     "RETURNING " OCULA_CV_ITERATION_COLUMNS));
     stmt.BindText(1, owner).BindInt(2, now_ms).BindInt(3, lease_until_ms);
     OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) return std::optional<CvIteration>();
@@ -609,8 +609,8 @@ class SqliteCustomVisionStore : public CustomVisionStore {
   }
 
   StatusOr<CvProject> GetProjectLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    OCULA_ASSIGN_OR_RETURN(Statement stmt,
-                           db_->Prepare("SELECT " OCULA_CV_PROJECT_COLUMNS " FROM cv_projects WHERE id = ?"));
+    OCULA_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT " OCULA_CV_PROJECT_COLUMNS
+                                                        " FROM cv_projects WHERE id = ?"));
     stmt.BindText(1, id);
     OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) return NotFound("project", id);

@@ -15,10 +15,12 @@
 #include "absl/synchronization/mutex.h"
 #include "db/pg_conn.h"
 #include "db/pg_migrations.h"
+#include "metadata/custom_vision_store_postgres.h"
 #include "metadata/metadata_schema.h"
 #include "metadata/metadata_store_postgres.h"
 #include "metadata/read_operation_store_postgres.h"
 #include "postgres_server.h"
+#include "storage/custom_vision_store_contract.h"
 #include "storage/metadata_store_contract.h"
 #include "storage/read_operation_store_contract.h"
 
@@ -57,6 +59,17 @@ class PostgresDatabase : public MetadataStoreDatabase {
   PostgresServer& server_;
   std::string schema_;
 };
+
+StatusOr<std::unique_ptr<CustomVisionStore>> NewPostgresCustomVisionStore() {
+  OCULA_ASSIGN_OR_RETURN(PostgresServer * server, SharedPostgresServer());
+  OCULA_ASSIGN_OR_RETURN(std::string schema, server->NewSchema());
+  return OpenPostgresCustomVisionStore(server->ConfigFor(schema));
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, CustomVisionStoreContract,
+                         ::testing::Values(CustomVisionStoreBackend{
+                             "postgres", NewPostgresCustomVisionStore}),
+                         CustomVisionStoreBackendName);
 
 StatusOr<std::unique_ptr<ReadOperationStore>> NewPostgresReadOperationStore() {
   OCULA_ASSIGN_OR_RETURN(PostgresServer * server, SharedPostgresServer());

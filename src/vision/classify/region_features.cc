@@ -74,11 +74,10 @@ StatusOr<Embedding> RegionFeatures::Embed(const RgbImage& image) {
   OCULA_ASSIGN_OR_RETURN(Tensor tensor, PreprocessImage(image, input_));
   OCULA_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, runner_->Run(tensor));
   const Tensor& map = outputs.at(0);
-  if (map.shape.size() != 4 || map.shape[0] != 1 ||
-      map.shape[2] < 2 || map.shape[3] < 2 ||
+  if (map.shape.size() != 4 || map.shape[0] != 1 || map.shape[2] < 2 || map.shape[3] < 2 ||
       static_cast<size_t>(map.shape[1] * map.shape[2] * map.shape[3]) != map.data.size()) {
-    return absl::InternalError(
-        absl::StrCat("the feature map of ", model_name_, " is not a 1 x C x H x W tensor with H, W >= 2"));
+    return absl::InternalError(absl::StrCat("the feature map of ", model_name_,
+                                            " is not a 1 x C x H x W tensor with H, W >= 2"));
   }
   return Embedding{EmbeddingModel(),
                    PoolRegions(map.data.data(), static_cast<int>(map.shape[1]),

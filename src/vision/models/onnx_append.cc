@@ -52,8 +52,7 @@ class Writer {
 namespace field {
 constexpr int kModelGraph = 7;
 constexpr int kGraphNode = 1, kGraphInitializer = 5, kGraphOutput = 12;
-constexpr int kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType = 4,
-              kNodeAttribute = 5;
+constexpr int kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType = 4, kNodeAttribute = 5;
 constexpr int kAttrName = 1, kAttrFloat = 2, kAttrInt = 3, kAttrInts = 8, kAttrType = 20;
 constexpr int kTensorDims = 1, kTensorDataType = 2, kTensorName = 8, kTensorRawData = 9;
 constexpr int kValueInfoName = 1, kValueInfoType = 2;

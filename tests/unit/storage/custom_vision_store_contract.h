@@ -172,8 +172,8 @@ TEST_P(CustomVisionStoreContract, ImagesAreTaggedUntaggedFilteredAndPaged) {
   AddTag("p", "t1", "hat");
   AddTag("p", "t2", "shoes");
   ASSERT_TRUE(store_
-                  ->AddImages("p", {Image("a", 1, {"t1"}), Image("b", 2, {"t2"}),
-                                    Image("c", 3), Image("d", 4, {"t1", "t2"})})
+                  ->AddImages("p", {Image("a", 1, {"t1"}), Image("b", 2, {"t2"}), Image("c", 3),
+                                    Image("d", 4, {"t1", "t2"})})
                   .ok());
   // Newest first; tags sorted.
   auto all = store_->ListImages("p", {});
@@ -184,7 +184,8 @@ TEST_P(CustomVisionStoreContract, ImagesAreTaggedUntaggedFilteredAndPaged) {
   EXPECT_EQ((*all)[0].width, 640);
   EXPECT_TRUE((*all)[1].tag_ids.empty());
 
-  EXPECT_EQ(ImageIds("p", Only(CvImageQuery::Tagging::kTagged)), (std::vector<std::string>{"d", "b", "a"}));
+  EXPECT_EQ(ImageIds("p", Only(CvImageQuery::Tagging::kTagged)),
+            (std::vector<std::string>{"d", "b", "a"}));
   EXPECT_EQ(ImageIds("p", Only(CvImageQuery::Tagging::kUntagged)), (std::vector<std::string>{"c"}));
   EXPECT_EQ(ImageIds("p", WithTags({"t1"})), (std::vector<std::string>{"d", "a"}));
   EXPECT_EQ(ImageIds("p", Page(1, 2)), (std::vector<std::string>{"c", "b"}));
@@ -285,8 +286,7 @@ TEST_P(CustomVisionStoreContract, OneTrainingAtATimeLeasedToOneWorker) {
 TEST_P(CustomVisionStoreContract, OnlyCompletedIterationsArePublishedUnderUniqueNames) {
   AddProject("p", "cars");
   ASSERT_TRUE(store_->CreateIteration(Iteration("i1", "p", 10)).ok());
-  EXPECT_EQ(store_->Publish("p", "i1", "prod", "res", 50).code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Publish("p", "i1", "prod", "res", 50).code(), StatusCode::kFailedPrecondition);
   auto claimed = store_->ClaimTraining("A", 100, 200);
   ASSERT_TRUE(claimed.ok() && claimed->has_value());
   CvIteration done = **claimed;
@@ -300,11 +300,18 @@ TEST_P(CustomVisionStoreContract, OnlyCompletedIterationsArePublishedUnderUnique
   done.status = "Failed";
   done.error = "tag Door has 3 images; 5 needed";
   ASSERT_TRUE(*store_->FinishIteration(done, "A"));
-  EXPECT_EQ(store_->Publish("p", "i2", "prod", "res", 50).code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Publish("p", "i2", "prod", "res", 50).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->GetIteration("p", "i2")->error, "tag Door has 3 images; 5 needed");
 
   ASSERT_TRUE(store_->Publish("p", "i1", "prod", "res", 500).ok());
+  ASSERT_TRUE(store_->CreateIteration(Iteration("i3", "p", 30)).ok());
+  claimed = store_->ClaimTraining("A", 600, 700);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  done = **claimed;
+  done.status = "Completed";
+  ASSERT_TRUE(*store_->FinishIteration(done, "A"));
+  EXPECT_EQ(store_->Publish("p", "i3", "prod", "res", 650).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(store_->Publish("p", "i3", "staging", "res", 650).ok());
   auto published = store_->GetPublished("p", "prod");
   ASSERT_TRUE(published.ok()) << published.status();
   EXPECT_EQ(published->id, "i1");
