@@ -63,6 +63,9 @@ class LinearHead final : public ClassifierHead {
   const std::vector<std::string>& classes() const override { return classes_; }
   StatusOr<std::vector<float>> Scores(std::span<const float> embedding) const override;
   int dim() const { return dim_; }
+  const std::vector<float>& weights() const { return weights_; }
+  const std::vector<float>& bias() const { return bias_; }
+  HeadActivation activation() const { return activation_; }
 
  private:
   LinearHead(std::vector<std::string> classes, int dim, std::vector<float> weights,

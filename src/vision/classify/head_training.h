@@ -57,6 +57,7 @@ class CentredHead final : public ClassifierHead {
   const std::vector<std::string>& classes() const override { return head_->classes(); }
   StatusOr<std::vector<float>> Scores(std::span<const float> embedding) const override;
   const std::vector<float>& mean() const { return mean_; }
+  const LinearHead& linear() const { return *head_; }
 
  private:
   // Constant after construction.

@@ -1,0 +1,136 @@
+#include "custom/trainer.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "custom/head_codec.h"
+#include "nlohmann/json.hpp"
+
+namespace ocula {
+namespace {
+
+// Every image of the project, in pages.
+StatusOr<std::vector<CvImage>> TaggedImages(CustomVisionStore& store,
+                                            const std::string& project_id) {
+  std::vector<CvImage> all;
+  CvImageQuery query;
+  query.tagging = CvImageQuery::Tagging::kTagged;
+  query.take = 1000;
+  while (true) {
+    OCULA_ASSIGN_OR_RETURN(std::vector<CvImage> page, store.ListImages(project_id, query));
+    all.insert(all.end(), page.begin(), page.end());
+    if (static_cast<int64_t>(page.size()) < query.take) return all;
+    query.skip += query.take;
+  }
+}
+
+// The features of `images`, computing (and storing) those missing.
+StatusOr<std::map<std::string, std::vector<float>>> FeaturesOf(CustomVisionStore& store,
+                                                               const std::vector<CvImage>& images,
+                                                               const std::string& model,
+                                                               const FeatureSource& source) {
+  std::vector<std::string> ids;
+  for (const CvImage& image : images) ids.push_back(image.image_id);
+  OCULA_ASSIGN_OR_RETURN(auto features, store.GetFeatures(model, ids));
+  for (const std::string& id : ids) {
+    if (features.contains(id)) continue;
+    OCULA_ASSIGN_OR_RETURN(std::vector<float> values, source(id));
+    OCULA_RETURN_IF_ERROR(store.PutFeatures(id, model, values));
+    features.emplace(id, std::move(values));
+  }
+  return features;
+}
+
+}  // namespace
+
+StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIteration& iteration,
+                                          const std::string& feature_model,
+                                          const FeatureSource& features,
+                                          const HeadTrainingOptions& options) {
+  if (iteration.classification_type == "Multilabel") {
+    return absl::FailedPreconditionError(
+        "training Multilabel projects is not built yet; make the project Multiclass");
+  }
+  OCULA_ASSIGN_OR_RETURN(std::vector<CvTag> tags, store.ListTags(iteration.project_id));
+  OCULA_ASSIGN_OR_RETURN(std::vector<CvImage> images, TaggedImages(store, iteration.project_id));
+  if (images.empty()) return absl::InvalidArgumentError("the project has no tagged image");
+  // Classes: the tags that have images, in the project's tag order.
+  std::map<std::string, int> class_of;
+  std::vector<std::string> tag_ids;
+  EmbeddingSet data;
+  for (const CvTag& tag : tags) {
+    if (tag.image_count == 0) continue;
+    if (tag.image_count < kMinImagesPerTag) {
+      return absl::InvalidArgumentError(absl::StrCat("tag \"", tag.name, "\" has ", tag.image_count,
+                                                     " images; at least ", kMinImagesPerTag,
+                                                     " are needed"));
+    }
+    class_of[tag.id] = static_cast<int>(tag_ids.size());
+    tag_ids.push_back(tag.id);
+    data.classes.push_back(tag.name);
+  }
+  if (tag_ids.size() < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("training needs at least 2 tags with images, not ", tag_ids.size()));
+  }
+  OCULA_ASSIGN_OR_RETURN(auto vectors, FeaturesOf(store, images, feature_model, features));
+  // Oldest image first, so that the order does not depend on paging.
+  for (auto it = images.rbegin(); it != images.rend(); ++it) {
+    if (it->tag_ids.size() > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("image ", it->image_id, " has ", it->tag_ids.size(),
+                       " tags; a Multiclass project takes one tag per image"));
+    }
+    const std::vector<float>& v = vectors.at(it->image_id);
+    if (data.dim == 0) data.dim = static_cast<int>(v.size());
+    OCULA_RETURN_IF_ERROR(data.Add(v, class_of.at(it->tag_ids.front())));
+  }
+  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<CentredHead> head, TrainSoftmaxHead(data, options));
+  OCULA_ASSIGN_OR_RETURN(Evaluation eval,
+                         CrossValidate(data, kCrossValidationFolds, iteration.seed, options));
+  return TrainedIteration{
+      EncodeHead(*head, tag_ids, feature_model),
+      PerformanceJson(eval, tag_ids, kPerformanceThreshold, kCrossValidationFolds),
+      static_cast<int>(data.size())};
+}
+
+std::string PerformanceJson(const Evaluation& eval, const std::vector<std::string>& tag_ids,
+                            float threshold, int folds) {
+  nlohmann::json per_tag = nlohmann::json::array();
+  int64_t given = 0, right = 0, positives = 0;
+  double ap_sum = 0;
+  for (size_t tag = 0; tag < eval.classes.size(); ++tag) {
+    const int t = static_cast<int>(tag);
+    int64_t count = 0, tag_given = 0, tag_right = 0;
+    for (size_t i = 0; i < eval.labels.size(); ++i) {
+      const bool is_tag = eval.labels[i] == t;
+      const bool said = eval.probabilities[i][tag] >= threshold;
+      count += is_tag;
+      tag_given += said;
+      tag_right += said && is_tag;
+    }
+    given += tag_given;
+    right += tag_right;
+    positives += count;
+    const double ap = eval.AveragePrecision(t);
+    ap_sum += ap;
+    per_tag.push_back({{"id", tag_ids[tag]},
+                       {"name", eval.classes[tag]},
+                       {"precision", eval.Precision(t, threshold)},
+                       {"recall", eval.Recall(t, threshold)},
+                       {"averagePrecision", ap},
+                       {"imageCount", count}});
+  }
+  const nlohmann::json doc = {
+      {"threshold", threshold},
+      {"folds", folds},
+      {"precision", given ? static_cast<double>(right) / given : 0.0},
+      {"recall", positives ? static_cast<double>(right) / positives : 0.0},
+      {"averagePrecision", eval.classes.empty() ? 0.0 : ap_sum / eval.classes.size()},
+      {"accuracy", eval.Accuracy()},
+      {"perTag", per_tag},
+      {"confusion", eval.confusion}};
+  return doc.dump();
+}
+
+}  // namespace ocula

@@ -1,0 +1,55 @@
+// Training one iteration of a custom classifier project: what a worker runs
+// while it holds the iteration's lease (custom_vision_store.h). It reads the
+// project's tagged images and their features (computing those an image
+// lacks), trains a head on all of them, measures it by stratified k-fold
+// cross-validation on the same images, and returns the head's blob and the
+// performance document. Deterministic: the same images, tags and seed give
+// the same head and figures.
+//
+// Thread-safety: TrainIteration is safe to call concurrently for different
+// iterations (the store is; `features` must be).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "metadata/custom_vision_store.h"
+#include "vision/classify/head_training.h"
+
+namespace ocula {
+
+// Custom Vision's minimum, and the folds of cross-validation.
+inline constexpr int kMinImagesPerTag = 5;
+inline constexpr int kCrossValidationFolds = 5;
+// The threshold of the reported precision and recall.
+inline constexpr float kPerformanceThreshold = 0.5f;
+
+// The feature vector of an Ocula image (decoded, run through RegionFeatures).
+using FeatureSource = std::function<StatusOr<std::vector<float>>(const std::string& image_id)>;
+
+struct TrainedIteration {
+  std::string head;              // EncodeHead's bytes
+  std::string performance_json;  // PerformanceJson
+  int images = 0;                // trained on
+};
+
+// InvalidArgument, with a message for the user, when the project cannot be
+// trained: no tagged image, fewer than 2 tags with images, a tag with fewer
+// than kMinImagesPerTag images, an image with several tags in a Multiclass
+// project. FailedPrecondition for a Multilabel project (not built yet).
+// Other errors come from the store or `features`.
+StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIteration& iteration,
+                                          const std::string& feature_model,
+                                          const FeatureSource& features,
+                                          const HeadTrainingOptions& options = {});
+
+// The performance document of an evaluation: overall precision and recall
+// at `threshold` (over every tag's decisions), mean average precision,
+// accuracy, per tag (id, name, precision, recall, averagePrecision,
+// imageCount) and the confusion matrix ([true][predicted], tag order).
+std::string PerformanceJson(const Evaluation& eval, const std::vector<std::string>& tag_ids,
+                            float threshold, int folds);
+
+}  // namespace ocula
