@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "db/pg_conn.h"
 #include "db/pg_migrations.h"
+#include "metadata/custom_vision_store_sql.h"
 
 namespace ocula {
 namespace {
@@ -88,16 +89,6 @@ CREATE UNIQUE INDEX cv_iterations_one_training ON cv_iterations (project_id)
   WHERE status = 'Training';
 )sql";
 constexpr std::string_view kSteps[] = {kV1};
-
-#define OCULA_CV_PROJECT_COLUMNS \
-  "id, name, description, classification_type, created_ms, updated_ms"
-#define OCULA_CV_TAG_SELECT                                                          \
-  "SELECT g.id, g.project_id, g.name, g.description, g.type, g.created_ms, (SELECT " \
-  "count(*) FROM cv_image_tags t WHERE t.tag_id = g.id) FROM cv_tags g"
-#define OCULA_CV_ITERATION_COLUMNS                                                          \
-  "id, project_id, name, status, classification_type, created_ms, updated_ms, trained_ms, " \
-  "error, seed, feature_model, head_blob_key, performance_json, publish_name, "             \
-  "prediction_resource_id, published_ms, owner, lease_until_ms"
 
 CvProject ReadProject(const Result& r, int row) {
   return CvProject{r.Text(row, 0), r.Text(row, 1), r.Text(row, 2),
