@@ -21,6 +21,34 @@ Status Damaged(const std::string& why) {
   return absl::DataLossError(absl::StrCat("stored classifier head is damaged: ", why));
 }
 
+// The metadata line; DataLoss unless every field has its type.
+struct HeadMeta {
+  std::string feature_model;
+  int64_t dim = 0;
+  HeadActivation activation = HeadActivation::kSoftmax;
+  std::vector<std::string> classes;
+  std::vector<std::string> tag_ids;
+};
+
+StatusOr<HeadMeta> ParseMeta(std::string_view line) {
+  const nlohmann::json meta = nlohmann::json::parse(line, nullptr, false);
+  HeadMeta out;
+  try {
+    out.feature_model = meta.at("featureModel").get<std::string>();
+    out.dim = meta.at("dim").get<int64_t>();
+    const std::string activation = meta.at("activation").get<std::string>();
+    if (activation != "softmax" && activation != "sigmoid") return Damaged("unknown activation");
+    out.activation = activation == "sigmoid" ? HeadActivation::kSigmoid : HeadActivation::kSoftmax;
+    out.classes = meta.at("classes").get<std::vector<std::string>>();
+    out.tag_ids = meta.at("tagIds").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    return Damaged(absl::StrCat("bad metadata (", e.what(), ")"));
+  }
+  if (out.classes.size() != out.tag_ids.size()) return Damaged("one tag id per class expected");
+  if (out.dim < 1 || out.dim > (1 << 20)) return Damaged("bad dimension");
+  return out;
+}
+
 }  // namespace
 
 std::string EncodeHead(const CentredHead& head, const std::vector<std::string>& tag_ids,
@@ -46,21 +74,9 @@ StatusOr<StoredHead> DecodeHead(std::string_view bytes) {
   bytes.remove_prefix(kMagic.size());
   const size_t newline = bytes.find('\n');
   if (newline == std::string_view::npos) return Damaged("no metadata line");
-  const nlohmann::json meta = nlohmann::json::parse(bytes.substr(0, newline), nullptr, false);
+  OCULA_ASSIGN_OR_RETURN(HeadMeta meta, ParseMeta(bytes.substr(0, newline)));
   bytes.remove_prefix(newline + 1);
-  if (!meta.is_object() || !meta.contains("dim") || !meta["dim"].is_number_integer() ||
-      !meta.contains("classes") || !meta["classes"].is_array() || !meta.contains("tagIds") ||
-      !meta["tagIds"].is_array() || meta["classes"].size() != meta["tagIds"].size()) {
-    return Damaged("bad metadata");
-  }
-  StoredHead out;
-  out.feature_model = meta.value("featureModel", "");
-  out.tag_ids = meta["tagIds"].get<std::vector<std::string>>();
-  auto classes = meta["classes"].get<std::vector<std::string>>();
-  const int64_t dim = meta["dim"].get<int64_t>();
-  const size_t k = classes.size();
-  if (dim < 1 || dim > (1 << 20)) return Damaged("bad dimension");
-  const size_t d = static_cast<size_t>(dim);
+  const size_t d = static_cast<size_t>(meta.dim), k = meta.classes.size();
   if (bytes.size() != (d + k * d + k) * sizeof(float)) return Damaged("wrong size");
   const auto take = [&bytes](size_t n) {
     std::vector<float> values(n);
@@ -71,14 +87,11 @@ StatusOr<StoredHead> DecodeHead(std::string_view bytes) {
   std::vector<float> mean = take(d);
   std::vector<float> weights = take(k * d);
   std::vector<float> bias = take(k);
-  const HeadActivation activation = meta.value("activation", "softmax") == "sigmoid"
-                                        ? HeadActivation::kSigmoid
-                                        : HeadActivation::kSoftmax;
-  auto linear = LinearHead::Create(std::move(classes), static_cast<int>(dim), std::move(weights),
-                                   std::move(bias), activation);
+  auto linear = LinearHead::Create(std::move(meta.classes), static_cast<int>(d), std::move(weights),
+                                   std::move(bias), meta.activation);
   if (!linear.ok()) return Damaged(std::string(linear.status().message()));
-  out.head = std::make_unique<CentredHead>(std::move(mean), std::move(*linear));
-  return out;
+  return StoredHead{std::move(meta.feature_model), std::move(meta.tag_ids),
+                    std::make_unique<CentredHead>(std::move(mean), std::move(*linear))};
 }
 
 }  // namespace ocula

@@ -73,14 +73,17 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
     return absl::InvalidArgumentError(
         absl::StrCat("training needs at least 2 tags with images, not ", tag_ids.size()));
   }
+  // Refused before any feature is computed (that is the slow part).
+  for (const CvImage& image : images) {
+    if (image.tag_ids.size() > 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("image ", image.image_id, " has ", image.tag_ids.size(),
+                       " tags; a Multiclass project takes one tag per image"));
+    }
+  }
   OCULA_ASSIGN_OR_RETURN(auto vectors, FeaturesOf(store, images, feature_model, features));
   // Oldest image first, so that the order does not depend on paging.
   for (auto it = images.rbegin(); it != images.rend(); ++it) {
-    if (it->tag_ids.size() > 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("image ", it->image_id, " has ", it->tag_ids.size(),
-                       " tags; a Multiclass project takes one tag per image"));
-    }
     const std::vector<float>& v = vectors.at(it->image_id);
     if (data.dim == 0) data.dim = static_cast<int>(v.size());
     OCULA_RETURN_IF_ERROR(data.Add(v, class_of.at(it->tag_ids.front())));
@@ -96,36 +99,31 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
 
 std::string PerformanceJson(const Evaluation& eval, const std::vector<std::string>& tag_ids,
                             float threshold, int folds) {
+  const auto ratio = [](int64_t part, int64_t whole) {
+    return whole ? static_cast<double>(part) / whole : 0.0;
+  };
   nlohmann::json per_tag = nlohmann::json::array();
-  int64_t given = 0, right = 0, positives = 0;
+  Evaluation::Decisions all;
   double ap_sum = 0;
   for (size_t tag = 0; tag < eval.classes.size(); ++tag) {
-    const int t = static_cast<int>(tag);
-    int64_t count = 0, tag_given = 0, tag_right = 0;
-    for (size_t i = 0; i < eval.labels.size(); ++i) {
-      const bool is_tag = eval.labels[i] == t;
-      const bool said = eval.probabilities[i][tag] >= threshold;
-      count += is_tag;
-      tag_given += said;
-      tag_right += said && is_tag;
-    }
-    given += tag_given;
-    right += tag_right;
-    positives += count;
-    const double ap = eval.AveragePrecision(t);
+    const Evaluation::Decisions d = eval.DecisionsFor(static_cast<int>(tag), threshold);
+    all.positives += d.positives;
+    all.given += d.given;
+    all.right += d.right;
+    const double ap = eval.AveragePrecision(static_cast<int>(tag));
     ap_sum += ap;
     per_tag.push_back({{"id", tag_ids[tag]},
                        {"name", eval.classes[tag]},
-                       {"precision", eval.Precision(t, threshold)},
-                       {"recall", eval.Recall(t, threshold)},
+                       {"precision", ratio(d.right, d.given)},
+                       {"recall", ratio(d.right, d.positives)},
                        {"averagePrecision", ap},
-                       {"imageCount", count}});
+                       {"imageCount", d.positives}});
   }
   const nlohmann::json doc = {
       {"threshold", threshold},
       {"folds", folds},
-      {"precision", given ? static_cast<double>(right) / given : 0.0},
-      {"recall", positives ? static_cast<double>(right) / positives : 0.0},
+      {"precision", ratio(all.right, all.given)},
+      {"recall", ratio(all.right, all.positives)},
       {"averagePrecision", eval.classes.empty() ? 0.0 : ap_sum / eval.classes.size()},
       {"accuracy", eval.Accuracy()},
       {"perTag", per_tag},

@@ -6,13 +6,13 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "db/sqlite_db.h"
 #include "db/sqlite_migrations.h"
 #include "metadata/custom_vision_store.h"
 #include "metadata/custom_vision_store_sql.h"
+#include "nlohmann/json.hpp"
 
 namespace ocula {
 namespace {
@@ -141,8 +141,14 @@ StatusOr<std::vector<T>> AllRows(Statement& stmt, Read read) {
   }
 }
 
-// The WHERE clause of an image query over cv_images i, binding from ?2
-// (?1 is the project). Tag ids are bound one by one.
+// A list bound as one parameter: a JSON array, read back in SQL with
+// `IN (SELECT value FROM json_each(?))` (as PostgreSQL's `= ANY($n)`).
+std::string JsonArray(const std::vector<std::string>& values) {
+  return nlohmann::json(values).dump();
+}
+
+// The WHERE clause of an image query over cv_images i: ?1 is the project,
+// ?2 the tag ids (JsonArray; no filter when empty).
 std::string ImageFilter(const CvImageQuery& q) {
   std::string sql = "i.project_id = ?1";
   const char* tagged =
@@ -153,18 +159,14 @@ std::string ImageFilter(const CvImageQuery& q) {
     absl::StrAppend(&sql, " AND NOT ", tagged, ")");
   }
   if (!q.tag_ids.empty()) {
-    std::vector<std::string> params;
-    for (size_t i = 0; i < q.tag_ids.size(); ++i) params.push_back(absl::StrCat("?", i + 2));
-    absl::StrAppend(&sql, " AND ", tagged, " AND t.tag_id IN (", absl::StrJoin(params, ", "), "))");
+    absl::StrAppend(&sql, " AND ", tagged, " AND t.tag_id IN (SELECT value FROM json_each(?2)))");
   }
   return sql;
 }
 
 void BindImageFilter(Statement& stmt, const std::string& project_id, const CvImageQuery& q) {
   stmt.BindText(1, project_id);
-  for (size_t i = 0; i < q.tag_ids.size(); ++i) {
-    stmt.BindText(static_cast<int>(i) + 2, q.tag_ids[i]);
-  }
+  if (!q.tag_ids.empty()) stmt.BindText(2, JsonArray(q.tag_ids));
 }
 
 class SqliteCustomVisionStore : public CustomVisionStore {
@@ -324,47 +326,38 @@ class SqliteCustomVisionStore : public CustomVisionStore {
   Status Untag(const std::string& project_id, const std::vector<std::string>& image_ids,
                const std::vector<std::string>& tag_ids) override {
     absl::MutexLock lock(&mu_);
-    OCULA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));
-    for (const std::string& image_id : image_ids) {
-      for (const std::string& tag_id : tag_ids) {
-        OCULA_ASSIGN_OR_RETURN(Statement stmt,
-                               db_->Prepare("DELETE FROM cv_image_tags WHERE project_id = ? "
-                                            "AND image_id = ? AND tag_id = ?"));
-        OCULA_RETURN_IF_ERROR(
-            stmt.BindText(1, project_id).BindText(2, image_id).BindText(3, tag_id).Run());
-      }
-    }
-    return tx.Commit();
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db_->Prepare("DELETE FROM cv_image_tags WHERE project_id = ? AND image_id IN (SELECT "
+                     "value FROM json_each(?)) AND tag_id IN (SELECT value FROM json_each(?))"));
+    return stmt.BindText(1, project_id)
+        .BindText(2, JsonArray(image_ids))
+        .BindText(3, JsonArray(tag_ids))
+        .Run();
   }
 
   Status RemoveImages(const std::string& project_id,
                       const std::vector<std::string>& image_ids) override {
     absl::MutexLock lock(&mu_);
-    OCULA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));
-    for (const std::string& image_id : image_ids) {
-      OCULA_ASSIGN_OR_RETURN(
-          Statement stmt,
-          db_->Prepare("DELETE FROM cv_images WHERE project_id = ? AND image_id = ?"));
-      OCULA_RETURN_IF_ERROR(stmt.BindText(1, project_id).BindText(2, image_id).Run());
-    }
-    return tx.Commit();
+    OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("DELETE FROM cv_images WHERE project_id = ? AND image_id "
+                                        "IN (SELECT value FROM json_each(?))"));
+    return stmt.BindText(1, project_id).BindText(2, JsonArray(image_ids)).Run();
   }
 
   StatusOr<std::vector<CvImage>> ListImages(const std::string& project_id,
                                             const CvImageQuery& q) override {
     absl::MutexLock lock(&mu_);
     OCULA_RETURN_IF_ERROR(GetProjectLocked(project_id).status());
-    const int limit_param = static_cast<int>(q.tag_ids.size()) + 2;
     OCULA_ASSIGN_OR_RETURN(
         Statement stmt,
         db_->Prepare(absl::StrCat(
             "SELECT i.image_id, i.created_ms, i.width, i.height, (SELECT group_concat(tag_id) "
             "FROM (SELECT tag_id FROM cv_image_tags t WHERE t.project_id = i.project_id AND "
             "t.image_id = i.image_id ORDER BY tag_id)) FROM cv_images i WHERE ",
-            ImageFilter(q), " ORDER BY i.created_ms DESC, i.image_id DESC LIMIT ?", limit_param,
-            " OFFSET ?", limit_param + 1)));
+            ImageFilter(q), " ORDER BY i.created_ms DESC, i.image_id DESC LIMIT ?3 OFFSET ?4")));
     BindImageFilter(stmt, project_id, q);
-    stmt.BindInt(limit_param, q.take).BindInt(limit_param + 1, q.skip);
+    stmt.BindInt(3, q.take).BindInt(4, q.skip);
     return AllRows<CvImage>(stmt, [](const Statement& row) {
       CvImage image{row.ColumnText(0),
                     row.ColumnInt(1),
@@ -403,20 +396,19 @@ class SqliteCustomVisionStore : public CustomVisionStore {
   StatusOr<std::map<std::string, std::vector<float>>> GetFeatures(
       const std::string& model, const std::vector<std::string>& image_ids) override {
     absl::MutexLock lock(&mu_);
+    OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT image_id, vector FROM cv_features WHERE model = ? "
+                                        "AND image_id IN (SELECT value FROM json_each(?))"));
+    stmt.BindText(1, model).BindText(2, JsonArray(image_ids));
     std::map<std::string, std::vector<float>> out;
-    for (const std::string& image_id : image_ids) {
-      OCULA_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT vector FROM cv_features "
-                                                          "WHERE image_id = ? AND model = ?"));
-      stmt.BindText(1, image_id).BindText(2, model);
+    while (true) {
       OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
-      if (has_row) {
-        const std::string blob = stmt.ColumnBlob(0);
-        std::vector<float> values(blob.size() / sizeof(float));
-        std::memcpy(values.data(), blob.data(), values.size() * sizeof(float));
-        out.emplace(image_id, std::move(values));
-      }
+      if (!has_row) return out;
+      const std::string blob = stmt.ColumnBlob(1);
+      std::vector<float> values(blob.size() / sizeof(float));
+      std::memcpy(values.data(), blob.data(), values.size() * sizeof(float));
+      out.emplace(stmt.ColumnText(0), std::move(values));
     }
-    return out;
   }
 
   Status CreateIteration(const CvIteration& r) override {

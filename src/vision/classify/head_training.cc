@@ -223,24 +223,26 @@ double Evaluation::Accuracy() const {
   return static_cast<double>(right) / labels.size();
 }
 
-double Evaluation::Precision(int tag, float threshold) const {
-  int given = 0, right = 0;
+Evaluation::Decisions Evaluation::DecisionsFor(int tag, float threshold) const {
+  Decisions d;
   for (size_t i = 0; i < labels.size(); ++i) {
-    if (probabilities[i][static_cast<size_t>(tag)] < threshold) continue;
-    ++given;
-    right += labels[i] == tag;
+    const bool is_tag = labels[i] == tag;
+    const bool given = probabilities[i][static_cast<size_t>(tag)] >= threshold;
+    d.positives += is_tag;
+    d.given += given;
+    d.right += given && is_tag;
   }
-  return given ? static_cast<double>(right) / given : 0;
+  return d;
+}
+
+double Evaluation::Precision(int tag, float threshold) const {
+  const Decisions d = DecisionsFor(tag, threshold);
+  return d.given ? static_cast<double>(d.right) / d.given : 0;
 }
 
 double Evaluation::Recall(int tag, float threshold) const {
-  int total = 0, found = 0;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] != tag) continue;
-    ++total;
-    found += probabilities[i][static_cast<size_t>(tag)] >= threshold;
-  }
-  return total ? static_cast<double>(found) / total : 0;
+  const Decisions d = DecisionsFor(tag, threshold);
+  return d.positives ? static_cast<double>(d.right) / d.positives : 0;
 }
 
 double Evaluation::AveragePrecision(int tag) const {

@@ -1,8 +1,8 @@
-// Training a classifier head on stored embeddings, and measuring it by
+// Training a classifier head on stored feature vectors, and measuring it by
 // k-fold cross-validation: the learning part of custom classifiers
-// (issue 24). A custom classifier is a softmax head over the pipeline's
-// embedding (classify/embedding.h), so training needs no image, only the
-// vectors every analysed image already has.
+// (issue 24). A custom classifier is a softmax head over an image's
+// RegionFeatures (region_features.h), computed once per image and stored, so
+// training needs no image, only those vectors.
 //
 // The head sees each embedding centred on the training mean and scaled to
 // unit length (MobileNetV2's pooled features are all positive and their
@@ -77,6 +77,14 @@ struct Evaluation {
   std::vector<int> labels;                        // the true class of each vector
   std::vector<std::vector<float>> probabilities;  // per vector, per class
   std::vector<std::vector<int>> confusion;        // [true][predicted]
+
+  // How the decision "`tag` at >= threshold" fared.
+  struct Decisions {
+    int64_t positives = 0;  // vectors of `tag`
+    int64_t given = 0;      // vectors given `tag`
+    int64_t right = 0;      // of those, vectors of `tag`
+  };
+  Decisions DecisionsFor(int tag, float threshold) const;
 
   double Accuracy() const;  // share whose top class is the true one
   // Of the vectors given `tag` at >= threshold: the share that are `tag`;

@@ -1,7 +1,6 @@
 #include "vision/models/onnx_append.h"
 
 #include <bit>
-#include <cstring>
 #include <string>
 #include <type_traits>
 
@@ -26,12 +25,6 @@ class Writer {
     Tag(field, 0);
     Varint(static_cast<uint64_t>(value));
   }
-  void Float(int field, float value) {
-    Tag(field, 5);
-    char bytes[4];
-    std::memcpy(bytes, &value, 4);
-    out_.append(bytes, 4);
-  }
   void Bytes(int field, std::string_view value) {
     Tag(field, 2);
     Varint(value.size());
@@ -53,13 +46,13 @@ namespace field {
 constexpr int kModelGraph = 7;
 constexpr int kGraphNode = 1, kGraphInitializer = 5, kGraphOutput = 12;
 constexpr int kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType = 4, kNodeAttribute = 5;
-constexpr int kAttrName = 1, kAttrFloat = 2, kAttrInt = 3, kAttrInts = 8, kAttrType = 20;
+constexpr int kAttrName = 1, kAttrInt = 3, kAttrInts = 8, kAttrType = 20;
 constexpr int kTensorDims = 1, kTensorDataType = 2, kTensorName = 8, kTensorRawData = 9;
 constexpr int kValueInfoName = 1, kValueInfoType = 2;
 constexpr int kTypeTensor = 1, kTensorTypeElemType = 1, kTensorTypeShape = 2;
 constexpr int kShapeDim = 1, kDimParam = 2;
 }  // namespace field
-constexpr int kAttrTypeFloat = 1, kAttrTypeInt = 2, kAttrTypeInts = 7;
+constexpr int kAttrTypeInt = 2, kAttrTypeInts = 7;
 constexpr int kElemFloat = 1;
 
 std::string Attribute(const OnnxAttribute& attribute) {
@@ -71,9 +64,6 @@ std::string Attribute(const OnnxAttribute& attribute) {
         if constexpr (std::is_same_v<T, int64_t>) {
           w.Int(field::kAttrInt, value);
           w.Int(field::kAttrType, kAttrTypeInt);
-        } else if constexpr (std::is_same_v<T, float>) {
-          w.Float(field::kAttrFloat, value);
-          w.Int(field::kAttrType, kAttrTypeFloat);
         } else {
           for (int64_t v : value) w.Int(field::kAttrInts, v);
           w.Int(field::kAttrType, kAttrTypeInts);

@@ -25,7 +25,7 @@ namespace ocula {
 
 struct OnnxAttribute {
   std::string name;
-  std::variant<int64_t, float, std::vector<int64_t>> value;
+  std::variant<int64_t, std::vector<int64_t>> value;
 };
 
 struct OnnxNode {

@@ -31,24 +31,23 @@ EvidenceFilter::EvidenceFilter(const Semantics& semantics,
     if (!IsAnimalOrFood(wordnet, object.wnid)) continue;
     // Up the chain of first hypernyms (WordNet's "is a kind of"; secondary
     // parents such as "domestic animal" would make a cat kin to every dog).
-    LabelRule rule;
+    std::string& kin = kin_of_[object.label];
     const std::vector<std::string> path = wordnet.HypernymPath(object.wnid);
     for (int level = 0; level <= options.kin_levels && level < static_cast<int>(path.size());
          ++level) {
       auto found = classes_under.find(path[level]);
       const size_t covered = found == classes_under.end() ? 0 : found->second;
       if (covered > options.max_kin_classes) break;
-      if (covered > 0) rule.kin = path[level];
+      if (covered > 0) kin = path[level];
     }
-    checked_[object.label] = std::move(rule);
   }
 }
 
 bool EvidenceFilter::Keep(const std::vector<ClassScore>& classes,
                           const Detection& detection) const {
-  auto it = checked_.find(detection.label);
-  if (it == checked_.end()) return true;
-  const std::string& kin = it->second.kin;
+  auto it = kin_of_.find(detection.label);
+  if (it == kin_of_.end()) return true;
+  const std::string& kin = it->second;
   if (kin.empty()) return detection.confidence >= options_.unchecked_box;
   if (detection.confidence >= options_.sure_box) return true;
   float support = 0;

@@ -63,15 +63,13 @@ class EvidenceFilter {
                                 std::vector<Detection> detections) const;
 
  private:
-  struct LabelRule {
-    std::string kin;  // a synset; empty when no classifier class lies under it
-  };
   bool Keep(const std::vector<ClassScore>& classes, const Detection& detection) const;
 
   const Semantics& semantics_;
   const EvidenceOptions options_;
-  // Animal and food labels only, by canonical label.
-  std::unordered_map<std::string, LabelRule> checked_;
+  // The kin synset of each animal and food label (by canonical label); empty
+  // when no classifier class lies under it.
+  std::unordered_map<std::string, std::string> kin_of_;
 };
 
 }  // namespace ocula

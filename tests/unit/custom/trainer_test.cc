@@ -135,6 +135,7 @@ TEST_F(TrainerTest, ProjectsThatCannotBeTrainedAreRefusedWithTheReason) {
   auto two_tags = Train(Iteration());
   EXPECT_EQ(two_tags.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(two_tags.status().message().find("a-0 has 2 tags"), std::string::npos);
+  EXPECT_TRUE(computed_.empty()) << "features computed for a project that cannot be trained";
 
   CvIteration multilabel = Iteration();
   multilabel.classification_type = "Multilabel";
@@ -156,6 +157,11 @@ TEST(HeadCodecTest, RoundTripsScoresAndRefusesDamagedBytes) {
   EXPECT_EQ(*decoded->head->Scores(probe), *(*head)->Scores(probe));
   EXPECT_EQ(DecodeHead(bytes.substr(0, bytes.size() - 1)).status().code(), StatusCode::kDataLoss);
   EXPECT_EQ(DecodeHead("garbage").status().code(), StatusCode::kDataLoss);
+  // Metadata of the wrong types is damage too, not an exception.
+  std::string wrong_types = bytes;
+  const std::string tag_ids = R"("tagIds":["tx","ty"])";
+  wrong_types.replace(wrong_types.find(tag_ids), tag_ids.size(), R"("tagIds":[1,"ty"])");
+  EXPECT_EQ(DecodeHead(wrong_types).status().code(), StatusCode::kDataLoss);
 }
 
 }  // namespace

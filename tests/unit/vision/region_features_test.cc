@@ -101,7 +101,8 @@ TEST(RegionFeaturesTest, FourRegionsOfTheWholeImageOnBothEngines) {
 
 // The same regions from the model itself: an AveragePool node appended to
 // the graph with the grid's kernel and stride (what an exported classifier
-// runs) gives what PoolRegions computed.
+// runs) gives what PoolRegions computed; an appended constant (an
+// initializer, as an exported head's weights) is read by appended nodes.
 TEST(RegionFeaturesTest, AnAppendedAveragePoolNodeGivesTheSameRegions) {
   const ModelManifest manifest = Manifest();
   const RegionGrid grid = RegionGridFor(7, 7);
@@ -111,13 +112,15 @@ TEST(RegionFeaturesTest, AnAppendedAveragePoolNodeGivesTheSameRegions) {
                             {"regions_map"},
                             {{"kernel_shape", std::vector<int64_t>{grid.kernel_h, grid.kernel_w}},
                              {"strides", std::vector<int64_t>{grid.stride_h, grid.stride_w}}}});
-  addition.outputs = {{"regions_map", 4}};
+  addition.initializers.push_back({"per_region_scale", {1, 1, 2, 2}, {1.0f, 2.0f, -1.0f, 0.5f}});
+  addition.nodes.push_back({"Mul", {"regions_map", "per_region_scale"}, {"scaled_map"}, {}});
+  addition.outputs = {{"regions_map", 4}, {"scaled_map", 4}};
   RunnerOptions options;
   options.inference = {.engine = "onnxruntime"};
   options.model_path = manifest.ModelPath();
   options.model_bytes = AppendToOnnxModel(ReadFileOrDie(manifest.ModelPath()), addition);
   options.input_name = manifest.input.name;
-  options.output_names = {"regions_map"};
+  options.output_names = {"regions_map", "scaled_map"};
   auto runner = CreateModelRunner(options);
   ASSERT_TRUE(runner.ok()) << runner.status();
   auto regions = MakeRegions("onnxruntime");
@@ -131,11 +134,14 @@ TEST(RegionFeaturesTest, AnAppendedAveragePoolNodeGivesTheSameRegions) {
   auto embedded = regions->Embed(dog);
   ASSERT_TRUE(embedded.ok());
   // AveragePool's layout is channel-major (c, y, x); ours region-major.
+  const float scale[] = {1.0f, 2.0f, -1.0f, 0.5f};
   for (int region = 0; region < 4; ++region) {
     for (int c = 0; c < 1280; c += 97) {
-      EXPECT_NEAR(pooled->at(0).data[static_cast<size_t>(c) * 4 + region],
-                  embedded->values[static_cast<size_t>(region) * 1280 + c], 1e-4)
+      const size_t at = static_cast<size_t>(c) * 4 + region;
+      const float expected = embedded->values[static_cast<size_t>(region) * 1280 + c];
+      EXPECT_NEAR(pooled->at(0).data[at], expected, 1e-4)
           << "region " << region << " channel " << c;
+      EXPECT_NEAR(pooled->at(1).data[at], scale[region] * expected, 1e-4);
     }
   }
 }
