@@ -39,6 +39,7 @@ class ChangeFeed;
 class WorkPool;
 struct AccessControl;
 struct VisionDeps;
+struct CustomVisionDeps;
 
 // What the key routes need (key_routes.cc).
 struct KeyDeps {
@@ -66,9 +67,11 @@ void AddEventRoutes(Router& router, ChangeFeed& feed);
 void AddWebRoutes(Router& router, const std::string& web_dir);
 
 // Every route of a process that serves the API (all but the ops routes):
-// images, keys and upload URLs, the event stream, /vision, the front end.
+// images, keys and upload URLs, the event stream, /vision, custom
+// classifiers (/customvision, /v1/custom), the front end.
 void AddApiRoutes(Router& router, const ApiDeps& deps, const KeyDeps& keys, ChangeFeed& feed,
-                  const VisionDeps& vision, const std::string& web_dir);
+                  const VisionDeps& vision, const CustomVisionDeps& custom,
+                  const std::string& web_dir);
 
 // The pools that routes run on besides the I/O threads (router.h, RunOn).
 struct RequestPools {

@@ -7,8 +7,8 @@
 namespace ocula {
 
 std::string PresentedKey(const HttpRequest& request) {
-  if (auto header = request.Header("ocp-apim-subscription-key"); header && !header->empty()) {
-    return *header;
+  for (const char* name : {"ocp-apim-subscription-key", "training-key", "prediction-key"}) {
+    if (auto header = request.Header(name); header && !header->empty()) return *header;
   }
   auto auth = request.Header("authorization");
   constexpr std::string_view kBearer = "Bearer ";

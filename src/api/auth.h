@@ -16,7 +16,8 @@
 namespace ocula {
 
 // The key sent as `Ocp-Apim-Subscription-Key: <key>` (the Computer Vision
-// header) or `Authorization: Bearer <key>`; "" when none.
+// header), `Training-Key` / `Prediction-Key` (Custom Vision's) or
+// `Authorization: Bearer <key>`; "" when none.
 std::string PresentedKey(const HttpRequest& request);
 
 struct AccessControl {

@@ -27,4 +27,14 @@ HttpResponse ErrorResponse(const Status& status);
 // too-large images are InvalidImageSize (400) as upstream reports them.
 HttpResponse VisionErrorResponse(const Status& status);
 
+// The Custom Vision error (CONTRACTS.md §4): {"code": "...", "message": "..."}
+// with the status's reason as the code (NotFoundProject, ...) or one per
+// HTTP status (BadRequest, NotFound, Unauthorized, ...). Conflicts and failed
+// preconditions are 400, as upstream answers them.
+HttpResponse CustomVisionErrorResponse(const Status& status);
+
+// The error envelope of the API `path` belongs to: /vision/ (Computer
+// Vision), /customvision/ (Custom Vision), else Ocula's own.
+HttpResponse ErrorResponseFor(std::string_view path, const Status& status);
+
 }  // namespace ocula

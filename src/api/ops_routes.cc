@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "api/custom_vision_api.h"
 #include "api/error_mapping.h"
 #include "api/vision_api.h"
 
@@ -40,11 +41,13 @@ void AddOpsRoutes(Router& router, const ApiDeps& deps) {
 }
 
 void AddApiRoutes(Router& router, const ApiDeps& deps, const KeyDeps& keys, ChangeFeed& feed,
-                  const VisionDeps& vision, const std::string& web_dir) {
+                  const VisionDeps& vision, const CustomVisionDeps& custom,
+                  const std::string& web_dir) {
   AddImageRoutes(router, deps);
   AddKeyRoutes(router, deps, keys);
   AddEventRoutes(router, feed);
   AddVisionRoutes(router, vision);
+  AddCustomVisionRoutes(router, custom);
   AddWebRoutes(router, web_dir);
 }
 

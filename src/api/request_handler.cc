@@ -26,7 +26,7 @@ std::string MethodLabel(const std::string& method) {
 }
 
 HttpResponse ErrorFor(const HttpRequest& req, const Status& status) {
-  return req.path.rfind("/vision/", 0) == 0 ? VisionErrorResponse(status) : ErrorResponse(status);
+  return ErrorResponseFor(req.path, status);
 }
 
 // Runs a route's handler; an exception escaping it becomes a 500 for this

@@ -102,13 +102,15 @@ RouteMatch Router::Match(HttpRequest& request) const {
   }
   RouteMatch unmatched{"unmatched", RouteAccess::Public(), nullptr, RunOn::kIoThread, {}};
   if (allowed.empty()) {
-    unmatched.response = ErrorResponse(absl::NotFoundError("no such endpoint: " + request.path));
+    unmatched.response =
+        ErrorResponseFor(request.path, absl::NotFoundError("no such endpoint: " + request.path));
     return unmatched;
   }
   // A path that exists keeps its access: without the key, the client learns
   // nothing more about it than a 401.
   unmatched.access = same_path->info.access;
-  unmatched.response = ErrorResponse(
+  unmatched.response = ErrorResponseFor(
+      request.path,
       WithReason(absl::InvalidArgumentError(request.method + " is not allowed on " + request.path),
                  reason::kMethodNotAllowed));
   unmatched.response.headers.emplace_back("Allow", absl::StrJoin(allowed, ", "));

@@ -7,6 +7,7 @@
 #include "db/pg_config.h"
 #include "events/event_bus_nats.h"
 #include "events/event_bus_sqlite.h"
+#include "metadata/custom_vision_store_postgres.h"
 #include "metadata/metadata_store_postgres.h"
 #include "metadata/metadata_store_sqlite.h"
 #include "metadata/read_operation_store_postgres.h"
@@ -93,6 +94,26 @@ StatusOr<std::unique_ptr<ReadOperationStore>> MakeReadOperationStore(const std::
           [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<ReadOperationStore>> {
             OCULA_ASSIGN_OR_RETURN(PostgresConfig config, PostgresConfigFromUri(u.text));
             return OpenPostgresReadOperationStore(config);
+          });
+    }
+    return r;
+  }();
+  return registry->Create(uri, ctx);
+}
+
+StatusOr<std::unique_ptr<CustomVisionStore>> MakeCustomVisionStore(const std::string& uri,
+                                                                   const BackendContext& ctx) {
+  static const auto* registry = [] {
+    auto* r = new BackendRegistry<CustomVisionStore, BackendContext>("custom vision store");
+    r->Register("sqlite", [](const Uri& u, const BackendContext&) {
+      return OpenSqliteCustomVisionStore(LocalPath(u));
+    });
+    for (const char* scheme : {"postgresql", "postgres"}) {
+      r->Register(
+          scheme,
+          [](const Uri& u, const BackendContext&) -> StatusOr<std::unique_ptr<CustomVisionStore>> {
+            OCULA_ASSIGN_OR_RETURN(PostgresConfig config, PostgresConfigFromUri(u.text));
+            return OpenPostgresCustomVisionStore(config);
           });
     }
     return r;

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/registry.h"
 #include "events/event_bus.h"
+#include "metadata/custom_vision_store.h"
 #include "metadata/metadata_store.h"
 #include "metadata/read_operation_store.h"
 
@@ -29,6 +30,8 @@ StatusOr<std::unique_ptr<KeyStore>> MakeKeyStore(const std::string& uri, const B
 // Read operations too: `uri` is the metadata store's.
 StatusOr<std::unique_ptr<ReadOperationStore>> MakeReadOperationStore(const std::string& uri,
                                                                      const BackendContext& ctx);
+StatusOr<std::unique_ptr<CustomVisionStore>> MakeCustomVisionStore(const std::string& uri,
+                                                                   const BackendContext& ctx);
 StatusOr<std::unique_ptr<EventBus>> MakeEventBus(const std::string& uri, const BackendContext& ctx);
 
 }  // namespace ocula

@@ -83,8 +83,9 @@ int RunCli(int argc, char** argv) {
   keys->fallthrough();  // --data-dir etc. may follow the action
   CLI::App* create = keys->add_subcommand("create", "Create a key; prints it once on stdout");
   create->add_option("--name", key_command.name, "What the key is for")->required();
-  create->add_option("--scopes", key_command.scopes,
-                     "Comma-separated: images:write, images:read, images:delete, analyze, admin")
+  create
+      ->add_option("--scopes", key_command.scopes,
+                   "Comma-separated: images:write, images:read, images:delete, analyze, admin")
       ->required();
   create->add_option("--rate", key_command.rate_per_s,
                      "Requests per second (0 = unlimited; default server.key_rate_per_s)");

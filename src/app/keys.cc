@@ -42,8 +42,8 @@ Status WriteKeyFile(const std::string& path, const std::string& key) {
                      " (remove a stale file, or set OCULA_ADMIN_KEY)"));
   }
   std::string text = key + "\n";
-  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            fsync(fd) == 0;
+  bool ok =
+      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
   close(fd);
   if (!ok) return absl::InternalError("cannot write " + path);
   return absl::OkStatus();
@@ -75,8 +75,8 @@ Status EnsureAdminKey(KeyStore& keys, const Config& config, Clock& clock) {
   const int64_t now = clock.NowMs();
   if (!chosen.empty()) {
     if (chosen.size() < kMinAdminKeyChars) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the admin key must have at least ", kMinAdminKeyChars, " characters"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the admin key must have at least ", kMinAdminKeyChars, " characters"));
     }
     auto existing = keys.GetKey(kBootstrapKeyId);
     if (existing.ok() && existing->revoked_ms == 0 && SecretMatches(*existing, chosen)) {
@@ -93,9 +93,10 @@ Status EnsureAdminKey(KeyStore& keys, const Config& config, Clock& clock) {
   NewApiKey admin = GenerateApiKey("admin (generated)", kAllScopes, now);
   OCULA_RETURN_IF_ERROR(WriteKeyFile(path, admin.key));
   OCULA_RETURN_IF_ERROR(keys.PutKey(admin.record));
-  spdlog::warn("no API key existed: created an admin key and stored it in {} (readable by you "
-               "only); use it as 'Authorization: Bearer <key>' and in the web page",
-               path);
+  spdlog::warn(
+      "no API key existed: created an admin key and stored it in {} (readable by you "
+      "only); use it as 'Authorization: Bearer <key>' and in the web page",
+      path);
   return absl::OkStatus();
 }
 
@@ -132,7 +133,7 @@ int RunKeyCommand(const Config& config, const KeyCommand& command) {
       std::cout << ApiKeyJson(key) << "\n";
       continue;
     }
-    const char* state = key.revoked_ms             ? "revoked"
+    const char* state = key.revoked_ms                ? "revoked"
                         : key.ActiveAt(clock.NowMs()) ? "active "
                                                       : "expired";
     std::cout << key.id << "  " << state << "  " << FormatScopes(key.scopes) << "  " << key.name

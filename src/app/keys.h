@@ -28,11 +28,11 @@ Status EnsureAdminKey(KeyStore& keys, const Config& config, Clock& clock);
 struct KeyCommand {
   std::string action;  // "create", "list", "revoke"
   std::string name;
-  std::string scopes;  // comma-separated
+  std::string scopes;       // comma-separated
   int64_t rate_per_s = -1;  // -1 = server.key_rate_per_s
   int64_t expires_in_days = 0;
-  std::string id;      // for revoke
-  bool json = false;   // list as JSON lines
+  std::string id;     // for revoke
+  bool json = false;  // list as JSON lines
 };
 
 // Runs `ocula keys …`; returns the process exit code.

@@ -16,12 +16,14 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/change_feed.h"
+#include "api/custom_vision_api.h"
 #include "api/http_server.h"
 #include "api/vision_api.h"
 #include "app/backends.h"
 #include "app/keys.h"
 #include "blob/blob_store_readonly.h"
 #include "core/work_pool.h"
+#include "custom/training_worker.h"
 #include "events/blob_created.h"
 #include "events/event_bus_publish_only.h"
 #include "events/outbox_relay.h"
@@ -265,6 +267,20 @@ int Serve(const Config& config, Role role) {
   ReadOperations reads(**read_store, **blobs, api_analyzers, Clock::Real());
   VisionDeps vision{api_analyzers, reads, UrlFetchOptionsFrom(config)};
 
+  // Custom classifiers: trained on this process's own thread where it
+  // analyses (roles all and worker); predicted on wherever the API runs.
+  auto custom_store = MakeCustomVisionStore(config.metadata_uri, ctx);
+  if (!custom_store.ok()) {
+    spdlog::critical("cannot open the custom classifiers: {}", custom_store.status().ToString());
+    return 1;
+  }
+  CustomPredictor predictor(**custom_store, **blobs);
+  TrainingWorkerOptions training_options;
+  training_options.nice = worker_options.nice;
+  TrainingWorker trainer(**custom_store, **metadata, **blobs, make_analyzer, Clock::Real(),
+                         training_options);
+  const bool trains_here = role != Role::kApi;
+
   auto access = OpenAccess(config, role);
   if (!access.ok()) {
     spdlog::critical("cannot set up API keys: {}", access.status().ToString());
@@ -279,12 +295,24 @@ int Serve(const Config& config, Role role) {
   ApiDeps deps{ingest,  **metadata,
                **blobs, metrics,
                backlog, Readiness(**blobs, **metadata, **bus, workers, role != Role::kApi)};
+  CustomVisionDeps custom{**custom_store,
+                          predictor,
+                          ingest,
+                          **metadata,
+                          **blobs,
+                          api_analyzers,
+                          backlog,
+                          Clock::Real(),
+                          UrlFetchOptionsFrom(config),
+                          [&trainer, trains_here] {
+                            if (trains_here) trainer.Notify();
+                          }};
   ChangeFeed feed(**metadata);
   Reconciler reconciler(**blobs, ingest, Clock::Real(), ReconcilerOptionsFrom(config));
   Router router;
   AddOpsRoutes(router, deps);
   if (role != Role::kWorker) {
-    AddApiRoutes(router, deps, key_deps, feed, vision, config.web_dir);
+    AddApiRoutes(router, deps, key_deps, feed, vision, custom, config.web_dir);
   }
 
   HttpServer server(HttpOptionsFrom(config),
@@ -301,6 +329,7 @@ int Serve(const Config& config, Role role) {
     }
   }
   workers.Start();
+  if (trains_here) trainer.Start();
   if (Status s = server.Start(); !s.ok()) {
     spdlog::critical("{}", s.ToString());
     return 1;
@@ -318,6 +347,7 @@ int Serve(const Config& config, Role role) {
   server.Stop();  // no new uploads; requests in progress finish
   storage.Stop();
   blocking.Stop();
+  trainer.Stop();  // an iteration in hand is released, trained again at the next start
   workers.Stop();  // images in hand finish; others go back to the queue
   reconciler.Stop();
   relay.Stop();

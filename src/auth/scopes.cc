@@ -7,7 +7,8 @@
 namespace ocula {
 namespace {
 constexpr Scope kScopes[] = {Scope::kImagesWrite, Scope::kImagesRead, Scope::kImagesDelete,
-                             Scope::kAnalyze, Scope::kAdmin};
+                             Scope::kAnalyze, Scope::kAdmin, Scope::kTraining,
+                             Scope::kPrediction};
 }  // namespace
 
 std::string_view ScopeName(Scope scope) {
@@ -17,6 +18,8 @@ std::string_view ScopeName(Scope scope) {
     case Scope::kImagesDelete: return "images:delete";
     case Scope::kAnalyze: return "analyze";
     case Scope::kAdmin: return "admin";
+    case Scope::kTraining: return "training";
+    case Scope::kPrediction: return "prediction";
   }
   return "";
 }
@@ -36,7 +39,7 @@ StatusOr<ScopeSet> ParseScopes(std::string_view comma_separated) {
     if (!known) {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown scope '", part,
-          "' (known: images:write, images:read, images:delete, analyze, admin)"));
+          "' (known: images:write, images:read, images:delete, analyze, admin, training, prediction)"));
     }
   }
   if (set == 0) return absl::InvalidArgumentError("at least one scope is required");

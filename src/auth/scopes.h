@@ -4,6 +4,10 @@
 //   images:read    read images, thumbnails, lists, labels, the event stream
 //   images:delete  delete images
 //   analyze        the Computer Vision endpoints (/vision/v3.2/*)
+//   training       custom classifiers: projects, tags, images, training,
+//                  publishing, export (/v1/custom, /customvision/.../training)
+//   prediction     predicting with a published custom classifier
+//                  (/customvision/.../prediction, /v1/custom/.../classify)
 //   admin          everything, and managing keys (/v1/keys)
 #pragma once
 
@@ -21,12 +25,14 @@ enum class Scope : uint32_t {
   kImagesDelete = 1u << 2,
   kAnalyze = 1u << 3,
   kAdmin = 1u << 4,
+  kTraining = 1u << 5,
+  kPrediction = 1u << 6,
 };
 
 // A set of scopes as a bit mask.
 using ScopeSet = uint32_t;
 
-inline constexpr ScopeSet kAllScopes = 0x1f;
+inline constexpr ScopeSet kAllScopes = 0x7f;
 
 constexpr ScopeSet Bit(Scope scope) { return static_cast<ScopeSet>(scope); }
 

@@ -67,6 +67,44 @@ std::string NewUuid() {
   return out;
 }
 
+std::string IdToUuid(std::string_view id) {
+  // 26 base32 digits hold 130 bits; a 128-bit id leaves the first digit < 8.
+  if (!IsValidId(id) || id[0] > '7') return "";
+  unsigned __int128 value = 0;
+  for (char c : id) {
+    value = (value << 5) | std::string_view(kCrockford).find(c);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 31; i >= 0; --i) {
+    out += kHex[static_cast<int>(value >> (i * 4)) & 15];
+    if (i == 24 || i == 20 || i == 16 || i == 12) out += '-';
+  }
+  return out;
+}
+
+std::string UuidToId(std::string_view uuid) {
+  if (uuid.size() != 36) return "";
+  unsigned __int128 value = 0;
+  for (size_t i = 0; i < uuid.size(); ++i) {
+    const char c = uuid[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return "";
+      continue;
+    }
+    int digit = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+    if (digit < 0) return "";
+    value = (value << 4) | static_cast<unsigned>(digit);
+  }
+  std::string id(26, '0');
+  for (int i = 25; i >= 0; --i, value >>= 5) id[i] = kCrockford[static_cast<int>(value & 31)];
+  return id;
+}
+
 std::string RandomToken() {
   static constexpr char kHex[] = "0123456789abcdef";
   uint64_t v = RandomU64();

@@ -26,6 +26,13 @@ bool IsValidId(std::string_view id);
 // contracts check as UUIDs (Read operation ids). Safe for concurrent use.
 std::string NewUuid();
 
+// An image id (NewId's 26 characters: 128 bits) written as a UUID, for the
+// contracts whose clients check image ids as UUIDs (Custom Vision), and
+// back. UuidToId returns "" for text that is not a UUID; IdToUuid returns ""
+// for text that is not an id.
+std::string IdToUuid(std::string_view id);
+std::string UuidToId(std::string_view uuid);
+
 // A random 16-hex-character token (request ids, lease receipts).
 std::string RandomToken();
 

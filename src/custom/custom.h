@@ -4,7 +4,12 @@
 //   head_codec.h  a trained head as the bytes of its blob, and back
 //   trainer.h     TrainIteration: one iteration of a project, trained and
 //                 cross-validated
+//   training_worker.h  the background thread that trains iterations under a
+//                 lease, in the processes that analyse
+//   predictor.h   predictions of a trained iteration, heads cached
 #pragma once
 
-#include "custom/head_codec.h"  // IWYU pragma: export
-#include "custom/trainer.h"     // IWYU pragma: export
+#include "custom/head_codec.h"       // IWYU pragma: export
+#include "custom/predictor.h"        // IWYU pragma: export
+#include "custom/trainer.h"          // IWYU pragma: export
+#include "custom/training_worker.h"  // IWYU pragma: export

@@ -47,31 +47,18 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
                                           const std::string& feature_model,
                                           const FeatureSource& features,
                                           const HeadTrainingOptions& options) {
-  if (iteration.classification_type == "Multilabel") {
-    return absl::FailedPreconditionError(
-        "training Multilabel projects is not built yet; make the project Multiclass");
-  }
   OCULA_ASSIGN_OR_RETURN(std::vector<CvTag> tags, store.ListTags(iteration.project_id));
+  OCULA_RETURN_IF_ERROR(CheckTrainable(tags, iteration.classification_type));
   OCULA_ASSIGN_OR_RETURN(std::vector<CvImage> images, TaggedImages(store, iteration.project_id));
-  if (images.empty()) return absl::InvalidArgumentError("the project has no tagged image");
   // Classes: the tags that have images, in the project's tag order.
   std::map<std::string, int> class_of;
   std::vector<std::string> tag_ids;
   EmbeddingSet data;
   for (const CvTag& tag : tags) {
     if (tag.image_count == 0) continue;
-    if (tag.image_count < kMinImagesPerTag) {
-      return absl::InvalidArgumentError(absl::StrCat("tag \"", tag.name, "\" has ", tag.image_count,
-                                                     " images; at least ", kMinImagesPerTag,
-                                                     " are needed"));
-    }
     class_of[tag.id] = static_cast<int>(tag_ids.size());
     tag_ids.push_back(tag.id);
     data.classes.push_back(tag.name);
-  }
-  if (tag_ids.size() < 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("training needs at least 2 tags with images, not ", tag_ids.size()));
   }
   // Refused before any feature is computed (that is the slow part).
   for (const CvImage& image : images) {
@@ -84,9 +71,11 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
   OCULA_ASSIGN_OR_RETURN(auto vectors, FeaturesOf(store, images, feature_model, features));
   // Oldest image first, so that the order does not depend on paging.
   for (auto it = images.rbegin(); it != images.rend(); ++it) {
+    auto label = class_of.find(it->tag_ids.front());
+    if (label == class_of.end()) continue;  // tagged after the tags were counted
     const std::vector<float>& v = vectors.at(it->image_id);
     if (data.dim == 0) data.dim = static_cast<int>(v.size());
-    OCULA_RETURN_IF_ERROR(data.Add(v, class_of.at(it->tag_ids.front())));
+    OCULA_RETURN_IF_ERROR(data.Add(v, label->second));
   }
   OCULA_ASSIGN_OR_RETURN(std::unique_ptr<CentredHead> head, TrainSoftmaxHead(data, options));
   OCULA_ASSIGN_OR_RETURN(Evaluation eval,
@@ -95,6 +84,29 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
       EncodeHead(*head, tag_ids, feature_model),
       PerformanceJson(eval, tag_ids, kPerformanceThreshold, kCrossValidationFolds),
       static_cast<int>(data.size())};
+}
+
+Status CheckTrainable(const std::vector<CvTag>& tags, const std::string& classification_type) {
+  if (classification_type == "Multilabel") {
+    return absl::FailedPreconditionError(
+        "training Multilabel projects is not built yet; make the project Multiclass");
+  }
+  int with_images = 0;
+  for (const CvTag& tag : tags) {
+    if (tag.image_count == 0) continue;
+    ++with_images;
+    if (tag.image_count < kMinImagesPerTag) {
+      return absl::InvalidArgumentError(absl::StrCat("tag \"", tag.name, "\" has ", tag.image_count,
+                                                     " images; at least ", kMinImagesPerTag,
+                                                     " are needed"));
+    }
+  }
+  if (with_images == 0) return absl::InvalidArgumentError("the project has no tagged image");
+  if (with_images < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("training needs at least 2 tags with images, not ", with_images));
+  }
+  return absl::OkStatus();
 }
 
 std::string PerformanceJson(const Evaluation& eval, const std::vector<std::string>& tag_ids,
@@ -127,8 +139,41 @@ std::string PerformanceJson(const Evaluation& eval, const std::vector<std::strin
       {"averagePrecision", eval.classes.empty() ? 0.0 : ap_sum / eval.classes.size()},
       {"accuracy", eval.Accuracy()},
       {"perTag", per_tag},
-      {"confusion", eval.confusion}};
+      {"confusion", eval.confusion},
+      {"evaluation", {{"labels", eval.labels}, {"probabilities", eval.probabilities}}}};
   return doc.dump();
+}
+
+StatusOr<std::string> PerformanceAt(std::string_view performance_json, float threshold) {
+  const auto doc = nlohmann::json::parse(performance_json, nullptr, /*allow_exceptions=*/false);
+  const auto damaged = [] {
+    return absl::DataLossError("the iteration's performance document is damaged");
+  };
+  if (!doc.is_object() || !doc.contains("evaluation") || !doc.contains("perTag")) {
+    return damaged();
+  }
+  try {
+    Evaluation eval;
+    std::vector<std::string> tag_ids;
+    for (const auto& tag : doc.at("perTag")) {
+      tag_ids.push_back(tag.at("id").get<std::string>());
+      eval.classes.push_back(tag.at("name").get<std::string>());
+    }
+    const auto& evaluation = doc.at("evaluation");
+    eval.labels = evaluation.at("labels").get<std::vector<int>>();
+    eval.probabilities = evaluation.at("probabilities").get<std::vector<std::vector<float>>>();
+    eval.confusion = doc.at("confusion").get<std::vector<std::vector<int>>>();
+    if (eval.labels.size() != eval.probabilities.size()) return damaged();
+    for (size_t i = 0; i < eval.labels.size(); ++i) {
+      if (eval.labels[i] < 0 || static_cast<size_t>(eval.labels[i]) >= tag_ids.size() ||
+          eval.probabilities[i].size() != tag_ids.size()) {
+        return damaged();
+      }
+    }
+    return PerformanceJson(eval, tag_ids, threshold, doc.at("folds").get<int>());
+  } catch (const nlohmann::json::exception&) {
+    return damaged();
+  }
 }
 
 }  // namespace ocula

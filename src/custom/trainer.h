@@ -45,11 +45,22 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
                                           const FeatureSource& features,
                                           const HeadTrainingOptions& options = {});
 
+// Why `tags` (a project's, with their image counts) cannot be trained on,
+// as TrainIteration would refuse them before computing any feature; OK when
+// they can. Lets the API refuse a training request at once.
+Status CheckTrainable(const std::vector<CvTag>& tags, const std::string& classification_type);
+
 // The performance document of an evaluation: overall precision and recall
 // at `threshold` (over every tag's decisions), mean average precision,
 // accuracy, per tag (id, name, precision, recall, averagePrecision,
-// imageCount) and the confusion matrix ([true][predicted], tag order).
+// imageCount), the confusion matrix ([true][predicted], tag order), and the
+// evaluation itself (each image's true tag and cross-validated
+// probabilities), from which PerformanceAt recomputes it.
 std::string PerformanceJson(const Evaluation& eval, const std::vector<std::string>& tag_ids,
                             float threshold, int folds);
+
+// A stored performance document recomputed at another threshold. DataLoss
+// for a document that is not PerformanceJson's.
+StatusOr<std::string> PerformanceAt(std::string_view performance_json, float threshold);
 
 }  // namespace ocula

@@ -92,6 +92,7 @@ struct CvIteration {
   int64_t published_ms = 0;
   std::string owner;  // the worker training it
   int64_t lease_until_ms = 0;
+  int attempts = 0;  // claims so far (ClaimTraining counts them)
 
   bool finished() const { return status != "Training"; }
 };
@@ -156,7 +157,8 @@ class CustomVisionStore {
                                  const std::string& iteration_id) = 0;
 
   // A Training iteration (of any project) whose lease has run out, leased
-  // to `owner` until `lease_until_ms`; nullopt when there is none.
+  // to `owner` until `lease_until_ms`, its `attempts` counted up by one;
+  // nullopt when there is none.
   virtual StatusOr<std::optional<CvIteration>> ClaimTraining(const std::string& owner,
                                                              int64_t now_ms,
                                                              int64_t lease_until_ms) = 0;

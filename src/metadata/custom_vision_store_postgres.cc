@@ -87,7 +87,11 @@ CREATE UNIQUE INDEX cv_iterations_published ON cv_iterations (project_id, publis
 CREATE UNIQUE INDEX cv_iterations_one_training ON cv_iterations (project_id)
   WHERE status = 'Training';
 )sql";
-constexpr std::string_view kSteps[] = {kV1};
+// Claims are counted, so that an iteration whose training kills its worker
+// every time ends Failed instead of being claimed forever.
+constexpr std::string_view kV2 =
+    "ALTER TABLE cv_iterations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;";
+constexpr std::string_view kSteps[] = {kV1, kV2};
 
 CvProject ReadProject(const Result& r, int row) {
   return CvProject{r.Text(row, 0), r.Text(row, 1), r.Text(row, 2),
@@ -119,6 +123,7 @@ CvIteration ReadIteration(const Result& r, int row) {
   it.published_ms = r.Int(row, 15);
   it.owner = r.Text(row, 16);
   it.lease_until_ms = r.Int(row, 17);
+  it.attempts = static_cast<int>(r.Int(row, 18));
   return it;
 }
 
@@ -366,7 +371,7 @@ class PostgresCustomVisionStore : public CustomVisionStore {
     OCULA_RETURN_IF_ERROR(GetProject(it.project_id).status());
     Status inserted = Exec("INSERT INTO cv_iterations (" OCULA_CV_ITERATION_COLUMNS
                            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-                           "$14, $15, $16, $17, $18)",
+                           "$14, $15, $16, $17, $18, $19)",
                            IterationParams(it))
                           .status();
     if (inserted.code() != StatusCode::kAlreadyExists) return inserted;
@@ -423,7 +428,8 @@ class PostgresCustomVisionStore : public CustomVisionStore {
                                                      int64_t lease_until_ms) override {
     OCULA_ASSIGN_OR_RETURN(
         Result r,
-        Exec("UPDATE cv_iterations SET owner = $1, lease_until_ms = $3 WHERE id = (SELECT id "
+        Exec("UPDATE cv_iterations SET owner = $1, lease_until_ms = $3, attempts = attempts + 1 "
+             "WHERE id = (SELECT id "
              "FROM cv_iterations WHERE status = 'Training' AND lease_until_ms <= $2 ORDER BY "
              "created_ms, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " OCULA_CV_ITERATION_COLUMNS,
              Params().Text(owner).Int(now_ms).Int(lease_until_ms)));
@@ -522,7 +528,8 @@ class PostgresCustomVisionStore : public CustomVisionStore {
         .Text(it.prediction_resource_id)
         .Int(it.published_ms)
         .Text(it.owner)
-        .Int(it.lease_until_ms);
+        .Int(it.lease_until_ms)
+        .Int(it.attempts);
     return p;
   }
 

@@ -5,7 +5,7 @@
 #define OCULA_CV_ITERATION_COLUMNS                                                          \
   "id, project_id, name, status, classification_type, created_ms, updated_ms, trained_ms, " \
   "error, seed, feature_model, head_blob_key, performance_json, publish_name, "             \
-  "prediction_resource_id, published_ms, owner, lease_until_ms"
+  "prediction_resource_id, published_ms, owner, lease_until_ms, attempts"
 
 #define OCULA_CV_PROJECT_COLUMNS \
   "id, name, description, classification_type, created_ms, updated_ms"

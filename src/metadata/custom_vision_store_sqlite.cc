@@ -91,7 +91,11 @@ CREATE UNIQUE INDEX cv_iterations_published ON cv_iterations (project_id, publis
 CREATE UNIQUE INDEX cv_iterations_one_training ON cv_iterations (project_id)
   WHERE status = 'Training';
 )sql";
-constexpr std::string_view kSteps[] = {kV1};
+// Claims are counted, so that an iteration whose training kills its worker
+// every time ends Failed instead of being claimed forever.
+constexpr std::string_view kV2 =
+    "ALTER TABLE cv_iterations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;";
+constexpr std::string_view kSteps[] = {kV1, kV2};
 
 CvIteration ReadIteration(const Statement& row) {
   CvIteration r;
@@ -113,6 +117,7 @@ CvIteration ReadIteration(const Statement& row) {
   r.published_ms = row.ColumnInt(15);
   r.owner = row.ColumnText(16);
   r.lease_until_ms = row.ColumnInt(17);
+  r.attempts = static_cast<int>(row.ColumnInt(18));
   return r;
 }
 
@@ -426,7 +431,7 @@ class SqliteCustomVisionStore : public CustomVisionStore {
     OCULA_ASSIGN_OR_RETURN(
         Statement stmt,
         db_->Prepare("INSERT INTO cv_iterations (" OCULA_CV_ITERATION_COLUMNS
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     BindIteration(stmt, r);
     return stmt.Run();
   }
@@ -473,11 +478,11 @@ class SqliteCustomVisionStore : public CustomVisionStore {
                                                      int64_t lease_until_ms) override {
     absl::MutexLock lock(&mu_);
     OCULA_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db_->Prepare("UPDATE cv_iterations SET owner = ?1, lease_until_ms = ?3 WHERE id = "
-                     "(SELECT id FROM cv_iterations WHERE status = 'Training' AND "
-                     "lease_until_ms <= ?2 ORDER BY created_ms, id LIMIT 1) "
-                     "RETURNING " OCULA_CV_ITERATION_COLUMNS));
+        Statement stmt, db_->Prepare("UPDATE cv_iterations SET owner = ?1, lease_until_ms = ?3, "
+                                     "attempts = attempts + 1 WHERE id = "
+                                     "(SELECT id FROM cv_iterations WHERE status = 'Training' AND "
+                                     "lease_until_ms <= ?2 ORDER BY created_ms, id LIMIT 1) "
+                                     "RETURNING " OCULA_CV_ITERATION_COLUMNS));
     stmt.BindText(1, owner).BindInt(2, now_ms).BindInt(3, lease_until_ms);
     OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) return std::optional<CvIteration>();
@@ -587,7 +592,8 @@ class SqliteCustomVisionStore : public CustomVisionStore {
         .BindText(15, r.prediction_resource_id)
         .BindInt(16, r.published_ms)
         .BindText(17, r.owner)
-        .BindInt(18, r.lease_until_ms);
+        .BindInt(18, r.lease_until_ms)
+        .BindInt(19, r.attempts);
   }
 
   StatusOr<CvProject> GetProjectLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

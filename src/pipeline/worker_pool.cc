@@ -57,16 +57,6 @@ bool IsPermanent(const Status& s) {
   return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kNotFound;
 }
 
-// Makes the calling thread `steps` nicer (Linux: niceness is per thread).
-void LowerThisThreadsPriority(int steps) {
-  if (steps <= 0) return;
-  const id_t tid = static_cast<id_t>(gettid());
-  errno = 0;
-  const int current = getpriority(PRIO_PROCESS, tid);
-  if (errno == 0 && setpriority(PRIO_PROCESS, tid, std::min(current + steps, 19)) == 0) return;
-  spdlog::warn("worker: cannot lower its scheduling priority: {}", std::strerror(errno));
-}
-
 }  // namespace
 
 WorkerPool::WorkerPool(EventBus& bus, MetadataStore& metadata, BlobStore& blobs,

@@ -7,6 +7,7 @@
 #include "core/sha256.h"
 #include "vision/classify/adult.h"
 #include "vision/classify/classifier.h"
+#include "vision/classify/region_features.h"
 #include "vision/detect/face_detector.h"
 #include "vision/detect/object_detector.h"
 #include "vision/image/color.h"
@@ -133,6 +134,25 @@ class VisionAnalyzer final : public Analyzer {
     return AreaOfInterestResult{AreaOfInterest(w, h, faces, objects, &image.rgb), image.header};
   }
 
+  StatusOr<Embedding> CustomFeatures(std::string_view bytes) override {
+    OCULA_ASSIGN_OR_RETURN(DecodedImage image,
+                           DecodeImage(bytes, kDecodeShortSide, options_.limits));
+    if (!regions_) {
+      const ModelManifest& manifest = m_.classifier->manifest();
+      const InferenceOptions inference{options_.engine, 1, options_.inference_timeout};
+      OCULA_ASSIGN_OR_RETURN(RunnerOptions runner_options,
+                             RegionFeatureRunnerOptions(manifest, inference));
+      OCULA_ASSIGN_OR_RETURN(std::unique_ptr<ModelRunner> runner,
+                             CreateModelRunner(runner_options));
+      OCULA_ASSIGN_OR_RETURN(regions_, RegionFeatures::Create(manifest, std::move(runner)));
+    }
+    return regions_->Embed(image.rgb);
+  }
+
+  std::string CustomFeatureModel() const override {
+    return RegionFeaturesModel(m_.classifier->manifest().name);
+  }
+
   std::string PipelineVersion() const override { return pipeline_version_; }
   std::string ModelVersion() const override { return model_version_; }
 
@@ -238,6 +258,7 @@ class VisionAnalyzer final : public Analyzer {
   const AnalyzerOptions options_;
   Models m_;
   std::map<std::string, std::unique_ptr<TextRecognizer>> ocr_;
+  std::unique_ptr<RegionFeatures> regions_;  // made by the first CustomFeatures
   std::string pipeline_version_;
   std::string model_version_;
 };

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "vision/classify/embedding.h"
 #include "vision/feature_set.h"
 #include "vision/feature_types.h"
 #include "vision/image/image.h"
@@ -84,6 +85,14 @@ class Analyzer {
                                             bool smart_crop) = 0;
 
   virtual StatusOr<AreaOfInterestResult> FindAreaOfInterest(std::string_view bytes) = 0;
+
+  // The features custom classifiers are trained on and predict from: the
+  // classifier's RegionFeatures of the whole photo (region_features.h),
+  // named by their model. Its model runner is made on first use. Errors as
+  // Run.
+  virtual StatusOr<Embedding> CustomFeatures(std::string_view bytes) = 0;
+  // The name CustomFeatures' vectors carry (without running the model).
+  virtual std::string CustomFeatureModel() const = 0;
 
   // Identifies the models and code producing results; stored with each result
   // so that a result can be recomputed when it changes.

@@ -68,7 +68,11 @@ RegionFeatures::RegionFeatures(PassKey, std::string model_name, ModelInputSpec i
                                std::unique_ptr<ModelRunner> runner)
     : model_name_(std::move(model_name)), input_(std::move(input)), runner_(std::move(runner)) {}
 
-std::string RegionFeatures::EmbeddingModel() const { return model_name_ + "/regions-2x2"; }
+std::string RegionFeaturesModel(const std::string& model_name) {
+  return model_name + "/regions-2x2";
+}
+
+std::string RegionFeatures::EmbeddingModel() const { return RegionFeaturesModel(model_name_); }
 
 StatusOr<Embedding> RegionFeatures::Embed(const RgbImage& image) {
   OCULA_ASSIGN_OR_RETURN(Tensor tensor, PreprocessImage(image, input_));

@@ -40,6 +40,9 @@ struct RegionGrid {
 };
 RegionGrid RegionGridFor(int height, int width);
 
+// The name of RegionFeatures' vectors of the model named `model_name`.
+std::string RegionFeaturesModel(const std::string& model_name);
+
 // The runner options for `manifest`'s model with its feature map as the
 // one output. FailedPrecondition when the manifest names no
 // outputs.feature_map; NotFound when the model file cannot be read.

@@ -30,6 +30,8 @@ class GatedAnalyzer : public Analyzer {
   }
   StatusOr<Thumbnail> MakeThumbnail(std::string_view, int, int, bool) override { return Unused(); }
   StatusOr<AreaOfInterestResult> FindAreaOfInterest(std::string_view) override { return Unused(); }
+  StatusOr<Embedding> CustomFeatures(std::string_view) override { return Unused(); }
+  std::string CustomFeatureModel() const override { return "gated"; }
   std::string PipelineVersion() const override { return "gated"; }
   std::string ModelVersion() const override { return "gated"; }
 

@@ -6,12 +6,14 @@
 // path-prefix guess.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "api/api.h"
 #include "api/change_feed.h"
+#include "api/custom_vision_api.h"
 #include "api/vision_api.h"
 #include "auth/key_store.h"
 #include "blob/blob_store_memory.h"
@@ -53,14 +55,48 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
   ASSERT_TRUE(read_store.ok()) << read_store.status();
   ReadOperations reads(**read_store, blobs, analyzers, Clock::Real());
   VisionDeps vision{analyzers, reads, UrlFetchOptions{}};
+  auto custom_store = OpenSqliteCustomVisionStore(db);
+  ASSERT_TRUE(custom_store.ok()) << custom_store.status();
+  CustomPredictor predictor(**custom_store, blobs);
+  CustomVisionDeps custom{**custom_store, predictor, ingest,        **metadata,        blobs,
+                          analyzers,      backlog,   Clock::Real(), UrlFetchOptions{}, nullptr};
 
   Router router;
   AddOpsRoutes(router, deps);
-  AddApiRoutes(router, deps, key_deps, feed, vision, "");
+  AddApiRoutes(router, deps, key_deps, feed, vision, custom, "");
+  // The Custom Vision mounts serve the routes of /v1/custom (training) and
+  // /v1/custom/prediction under their own prefixes, with the same access:
+  // checked here against the native ones, which the table lists.
   std::vector<Row> table;
+  std::vector<Row> native_training, native_prediction;
+  std::map<std::string, std::vector<Row>> mounts;
+  const std::string kNativePrediction = "/v1/custom/prediction";
   for (const RouteInfo& r : router.Routes()) {
-    table.emplace_back(r.method + " " + r.pattern,
-                       r.access.Name() + " " + std::string(RunOnName(r.run_on)));
+    Row row{r.method + " " + r.pattern, r.access.Name() + " " + std::string(RunOnName(r.run_on))};
+    bool mounted = false;
+    for (const char* prefix : {"/customvision/v3.3/training", "/customvision/v3.4-preview/training",
+                               "/customvision/v3.0/prediction", "/customvision/v3.1/prediction"}) {
+      if (r.pattern.rfind(prefix, 0) == 0) {
+        mounts[prefix].push_back(
+            {r.method + " " + r.pattern.substr(std::string(prefix).size()), row.second});
+        mounted = true;
+      }
+    }
+    if (mounted) continue;
+    if (r.pattern.rfind(kNativePrediction, 0) == 0) {
+      native_prediction.push_back(
+          {r.method + " " + r.pattern.substr(kNativePrediction.size()), row.second});
+    } else if (r.pattern.rfind("/v1/custom/", 0) == 0) {
+      native_training.push_back(
+          {r.method + " " + r.pattern.substr(std::string("/v1/custom").size()), row.second});
+    }
+    table.push_back(std::move(row));
+  }
+  ASSERT_EQ(mounts.size(), 4u);
+  for (const auto& [prefix, rows] : mounts) {
+    EXPECT_EQ(rows,
+              prefix.find("training") != std::string::npos ? native_training : native_prediction)
+        << prefix;
   }
 
   const std::vector<Row> expected = {
@@ -90,6 +126,51 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
       {"POST /vision/v3.2/ocr", "analyze blocking"},
       {"POST /vision/v3.2/read/analyze", "analyze blocking"},
       {"GET /vision/v3.2/read/analyzeResults/{id}", "analyze blocking"},
+      {"GET /v1/custom/domains", "training inline"},
+      {"GET /v1/custom/domains/{domainId}", "training inline"},
+      {"GET /v1/custom/projects", "training storage"},
+      {"POST /v1/custom/projects", "training storage"},
+      {"GET /v1/custom/projects/{projectId}", "training storage"},
+      {"PATCH /v1/custom/projects/{projectId}", "training storage"},
+      {"DELETE /v1/custom/projects/{projectId}", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/tags", "training storage"},
+      {"POST /v1/custom/projects/{projectId}/tags", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/tags/{tagId}", "training storage"},
+      {"PATCH /v1/custom/projects/{projectId}/tags/{tagId}", "training storage"},
+      {"DELETE /v1/custom/projects/{projectId}/tags/{tagId}", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/images", "training storage"},
+      {"POST /v1/custom/projects/{projectId}/images", "training storage"},
+      {"DELETE /v1/custom/projects/{projectId}/images", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/images/count", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/images/id", "training storage"},
+      {"POST /v1/custom/projects/{projectId}/images/files", "training storage"},
+      {"POST /v1/custom/projects/{projectId}/images/urls", "training blocking"},
+      {"POST /v1/custom/projects/{projectId}/images/tags", "training storage"},
+      {"DELETE /v1/custom/projects/{projectId}/images/tags", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/images/tagged", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/images/tagged/count", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/images/untagged", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/images/untagged/count", "training storage"},
+      {"POST /v1/custom/projects/{projectId}/train", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/iterations", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/iterations/{iterationId}", "training storage"},
+      {"PATCH /v1/custom/projects/{projectId}/iterations/{iterationId}", "training storage"},
+      {"DELETE /v1/custom/projects/{projectId}/iterations/{iterationId}", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/iterations/{iterationId}/performance",
+       "training storage"},
+      {"POST /v1/custom/projects/{projectId}/iterations/{iterationId}/publish", "training storage"},
+      {"DELETE /v1/custom/projects/{projectId}/iterations/{iterationId}/publish",
+       "training storage"},
+      {"POST /v1/custom/projects/{projectId}/quicktest/image", "training blocking"},
+      {"POST /v1/custom/projects/{projectId}/quicktest/url", "training blocking"},
+      {"POST /v1/custom/prediction/{projectId}/classify/iterations/{name}/image",
+       "prediction blocking"},
+      {"POST /v1/custom/prediction/{projectId}/classify/iterations/{name}/image/nostore",
+       "prediction blocking"},
+      {"POST /v1/custom/prediction/{projectId}/classify/iterations/{name}/url",
+       "prediction blocking"},
+      {"POST /v1/custom/prediction/{projectId}/classify/iterations/{name}/url/nostore",
+       "prediction blocking"},
   };
   EXPECT_EQ(table, expected);
 }

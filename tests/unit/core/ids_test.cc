@@ -53,5 +53,26 @@ TEST(IdsTest, UuidsAreVersion4AndUnique) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+TEST(IdsTest, ImageIdsRoundTripThroughUuids) {
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = NewId(1'700'000'000'000 + i);
+    std::string uuid = IdToUuid(id);
+    ASSERT_EQ(uuid.size(), 36u) << id;
+    EXPECT_EQ(UuidToId(uuid), id);
+  }
+  // The time prefix is the UUID's first 48 bits, so UUIDs sort like the ids.
+  EXPECT_EQ(IdToUuid("00000000000000000000000001"), "00000000-0000-0000-0000-000000000001");
+  EXPECT_EQ(IdToUuid("7ZZZZZZZZZZZZZZZZZZZZZZZZZ"), "ffffffff-ffff-ffff-ffff-ffffffffffff");
+  EXPECT_EQ(UuidToId("FFFFFFFF-ffff-ffff-ffff-ffffffffffff"), "7ZZZZZZZZZZZZZZZZZZZZZZZZZ");
+}
+
+TEST(IdsTest, UuidConversionRefusesOtherText) {
+  EXPECT_EQ(IdToUuid("8ZZZZZZZZZZZZZZZZZZZZZZZZZ"), "");  // over 128 bits
+  EXPECT_EQ(IdToUuid("not-an-id"), "");
+  EXPECT_EQ(UuidToId("0f8fad5b-d9cb-469f-a165-70867728950"), "");
+  EXPECT_EQ(UuidToId("0f8fad5b-d9cb-469f-a165x70867728950e"), "");
+  EXPECT_EQ(UuidToId("0g8fad5b-d9cb-469f-a165-70867728950e"), "");
+}
+
 }  // namespace
 }  // namespace ocula

@@ -55,6 +55,14 @@ class FakeAnalyzer : public Analyzer {
   StatusOr<AreaOfInterestResult> FindAreaOfInterest(std::string_view) override {
     return absl::UnimplementedError("fake");
   }
+  // A vector made from the bytes (their first 8 values), so that equal
+  // images get equal features.
+  StatusOr<Embedding> CustomFeatures(std::string_view bytes) override {
+    Embedding e{"fake/features", std::vector<float>(8, 0.0f)};
+    for (size_t i = 0; i < bytes.size() && i < 8; ++i) e.values[i] = static_cast<uint8_t>(bytes[i]);
+    return e;
+  }
+  std::string CustomFeatureModel() const override { return "fake/features"; }
   std::string PipelineVersion() const override { return "fake/v1"; }
   std::string ModelVersion() const override { return "fake"; }
 

@@ -233,6 +233,7 @@ TEST_P(CustomVisionStoreContract, OneTrainingAtATimeLeasedToOneWorker) {
   ASSERT_TRUE(a->has_value());
   EXPECT_EQ((*a)->id, "i1");
   EXPECT_EQ((*a)->owner, "A");
+  EXPECT_EQ((*a)->attempts, 1);
   auto b = store_->ClaimTraining("B", 150, 250);
   ASSERT_TRUE(b.ok() && b->has_value());
   EXPECT_EQ((*b)->id, "j1");
@@ -247,6 +248,7 @@ TEST_P(CustomVisionStoreContract, OneTrainingAtATimeLeasedToOneWorker) {
   auto c = store_->ClaimTraining("C", 300, 500);
   ASSERT_TRUE(c.ok() && c->has_value());
   EXPECT_EQ((*c)->id, "j1");
+  EXPECT_EQ((*c)->attempts, 2);  // counted per claim
   CvIteration outcome = **b;
   outcome.status = "Completed";
   outcome.trained_ms = 310;
