@@ -3,8 +3,8 @@
 # contract tests (tests/backends) need: Debian's Chromium, playwright-core from
 # tests/e2e/package-lock.json, the S3 and Azure Blob test servers (s3rver,
 # aws4, Azurite) from tests/backends/package-lock.json, and Microsoft's
-# Computer Vision client from tests/sdk/package-lock.json (npm ci). No browser is
-# downloaded: the test drives /usr/bin/chromium. Safe to run again: apt is
+# Computer Vision and Custom Vision clients from tests/sdk/package-lock.json
+# (npm ci). No browser is downloaded: the test drives /usr/bin/chromium. Safe to run again: apt is
 # skipped when chromium is installed, npm ci when node_modules is newer than
 # package-lock.json.
 set -euo pipefail
@@ -42,7 +42,8 @@ command -v node >/dev/null || missing+=("node (Debian package nodejs)")
 for m in s3rver aws4 azurite; do
   [ -f "tests/backends/node_modules/$m/package.json" ] || missing+=("$m in tests/backends/node_modules (npm ci)")
 done
-for m in @azure/cognitiveservices-computervision @azure/ms-rest-js; do
+for m in @azure/cognitiveservices-computervision @azure/cognitiveservices-customvision-training \
+    @azure/cognitiveservices-customvision-prediction @azure/ms-rest-js; do
   [ -f "tests/sdk/node_modules/$m/package.json" ] || missing+=("$m in tests/sdk/node_modules (npm ci)")
 done
 if [ ${#missing[@]} -gt 0 ]; then

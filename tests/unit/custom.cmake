@@ -1,7 +1,9 @@
-# Custom classifiers: training iterations on the SQLite store with synthetic
-# features (no model needed), and the head blob format.
+# Custom classifiers: training iterations and the training worker on the
+# SQLite stores with synthetic features (no model needed), and the head blob
+# format.
 ocula_test(custom_test SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/custom/trainer_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/custom/training_worker_test.cc
   LIBS ocula_custom nlohmann_json::nlohmann_json)
 # Shared test helpers: "storage/temp_dir.h".
 target_include_directories(custom_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
