@@ -76,7 +76,7 @@ HttpResponse Serve(const HttpRequest& req, const std::string& path, const File& 
 }
 
 HttpResponse NoSuchFile(const HttpRequest& req) {
-  return ErrorResponse(absl::NotFoundError("no such endpoint or file: " + req.path));
+  return ErrorResponseFor(req.path, absl::NotFoundError("no such endpoint or file: " + req.path));
 }
 
 }  // namespace

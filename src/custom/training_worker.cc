@@ -16,6 +16,50 @@ bool IsPermanent(const Status& s) {
          s.code() == StatusCode::kNotFound;
 }
 
+// Renews a claimed iteration's lease every third of it on a thread of its
+// own while the iteration is trained, so that no step of training (a slow
+// image, the head's optimisation on many images) outlasts the lease.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(CustomVisionStore& store, Clock& clock, const CvIteration& iteration,
+              std::string owner, std::chrono::milliseconds lease)
+      : thread_([this, &store, &clock, id = iteration.id, owner = std::move(owner), lease] {
+          std::unique_lock lock(mu_);
+          while (!done_ && !lost_) {
+            if (cv_.wait_for(lock, lease / 3, [this] { return done_; })) return;
+            lock.unlock();
+            auto held = store.RenewTraining(id, owner, clock.NowMs() + lease.count());
+            lock.lock();
+            if (held.ok() && !*held) lost_ = true;  // a store error: try again later
+          }
+        }) {}
+  ~LeaseKeeper() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  // False once another worker took the iteration over (or it finished).
+  bool held() {
+    std::lock_guard lock(mu_);
+    return !lost_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;   // guarded by mu_
+  bool lost_ = false;   // guarded by mu_
+  std::thread thread_;  // last: starts once the rest is built
+};
+
+Status Held(LeaseKeeper& keeper) {
+  if (keeper.held()) return absl::OkStatus();
+  return absl::AbortedError("the lease was lost (another worker took it over)");
+}
+
 }  // namespace
 
 std::string HeadBlobKey(const std::string& project_id, const std::string& iteration_id) {
@@ -108,10 +152,10 @@ void TrainingWorker::Train(const CvIteration& iteration) {
     analyzer_ = std::move(*made);
   }
   const std::string feature_model = analyzer_->CustomFeatureModel();
-  int64_t renewed_ms = clock_.NowMs();
+  LeaseKeeper lease(store_, clock_, iteration, owner_, options_.lease);
   FeatureSource source = [&](const std::string& image_id) -> StatusOr<std::vector<float>> {
     if (Stopping()) return absl::AbortedError("the worker is stopping");
-    OCULA_RETURN_IF_ERROR(KeepLease(iteration, renewed_ms));
+    OCULA_RETURN_IF_ERROR(Held(lease));
     return FeaturesOf(image_id, feature_model);
   };
   StatusOr<TrainedIteration> trained =
@@ -122,7 +166,7 @@ void TrainingWorker::Train(const CvIteration& iteration) {
     spdlog::info("training: iteration {} left for the next start", iteration.id);
     return;
   }
-  if (Status s = KeepLease(iteration, renewed_ms); !s.ok()) {
+  if (Status s = Held(lease); !s.ok()) {
     spdlog::warn("training: iteration {}: {}", iteration.id, s.ToString());
     return;
   }
@@ -170,16 +214,6 @@ Status TrainingWorker::Fail(const CvIteration& iteration, const std::string& rea
   outcome.error = reason;
   OCULA_ASSIGN_OR_RETURN(bool recorded, store_.FinishIteration(outcome, owner_));
   if (!recorded) return absl::AbortedError("the lease was lost before the failure was recorded");
-  return absl::OkStatus();
-}
-
-Status TrainingWorker::KeepLease(const CvIteration& iteration, int64_t& renewed_ms) {
-  const int64_t now = clock_.NowMs();
-  if (now - renewed_ms < options_.lease.count() / 3) return absl::OkStatus();
-  OCULA_ASSIGN_OR_RETURN(bool held,
-                         store_.RenewTraining(iteration.id, owner_, now + options_.lease.count()));
-  if (!held) return absl::AbortedError("the lease was lost (another worker took it over)");
-  renewed_ms = now;
   return absl::OkStatus();
 }
 

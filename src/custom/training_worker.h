@@ -7,7 +7,7 @@
 // its images lack (their stored original, through the Analyzer's
 // CustomFeatures), trains and cross-validates the head (TrainIteration),
 // writes the head to the blob store under HeadBlobKey, and records the
-// outcome with FinishIteration, renewing the lease as it goes.
+// outcome with FinishIteration, while a second thread renews the lease.
 //
 // Never stuck in Training:
 //   - the user's errors (too few images, a photo that cannot be decoded)
@@ -40,9 +40,10 @@
 namespace ocula {
 
 struct TrainingWorkerOptions {
-  // How long a claim lasts without renewal: after a crash, the iteration is
-  // trained again this long after the dead worker last renewed it.
-  std::chrono::milliseconds lease{std::chrono::minutes(1)};
+  // How long a claim lasts without renewal (renewed every third of it while
+  // training): after a crash, the iteration is trained again this long
+  // after the dead worker last renewed it.
+  std::chrono::milliseconds lease{std::chrono::seconds(15)};
   // How often an idle worker looks for iterations other processes asked for
   // (its own process wakes it at once with Notify).
   std::chrono::milliseconds poll{std::chrono::seconds(2)};
@@ -81,8 +82,6 @@ class TrainingWorker {
   void Train(const CvIteration& iteration);
   Status Fail(const CvIteration& iteration, const std::string& reason);
   bool Stopping();
-  // Renews the lease when a third of it has passed; Aborted when it was lost.
-  Status KeepLease(const CvIteration& iteration, int64_t& renewed_ms);
   StatusOr<std::vector<float>> FeaturesOf(const std::string& image_id,
                                           const std::string& feature_model);
 

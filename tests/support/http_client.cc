@@ -54,9 +54,9 @@ std::string Head(const ClientRequest& r, size_t content_length, bool keep_alive 
   for (const auto& [k, v] : r.headers) {
     head += k + ": " + v + "\r\n";
     if (strcasecmp(k.c_str(), "content-length") == 0) has_length = true;
-    if (strcasecmp(k.c_str(), "authorization") == 0 ||
-        strcasecmp(k.c_str(), "ocp-apim-subscription-key") == 0) {
-      has_key = true;
+    for (const char* key_header :
+         {"authorization", "ocp-apim-subscription-key", "training-key", "prediction-key"}) {
+      if (strcasecmp(k.c_str(), key_header) == 0) has_key = true;
     }
   }
   if (!has_key) head += std::string("Authorization: Bearer ") + kTestAdminKey + "\r\n";
@@ -205,8 +205,11 @@ void SendTruncated(int port, const std::string& path, const std::string& content
                    const std::string& partial_body, size_t announced_length) {
   int fd = Connect(port, 5000);
   if (fd < 0) return;
-  ClientRequest r{"POST", path, {{"Content-Type", content_type},
-                                 {"Content-Length", std::to_string(announced_length)}}, ""};
+  ClientRequest r{
+      "POST",
+      path,
+      {{"Content-Type", content_type}, {"Content-Length", std::to_string(announced_length)}},
+      ""};
   SendAll(fd, Head(r, announced_length) + partial_body);
   linger l{1, 0};  // reset, as a client that crashed would
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);

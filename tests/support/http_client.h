@@ -10,7 +10,8 @@ namespace ocula::testing {
 
 // The admin key every ServerProcess is started with (OCULA_ADMIN_KEY), which
 // requests send as `Authorization: Bearer` unless they carry their own
-// Authorization / Ocp-Apim-Subscription-Key header or set send_key = false.
+// Authorization / Ocp-Apim-Subscription-Key / Training-Key / Prediction-Key
+// header or set send_key = false.
 inline constexpr char kTestAdminKey[] = "integration-test-admin-key";
 
 struct ClientResponse {
