@@ -886,6 +886,7 @@ void AddTrainingRoutes(Router& router, const CustomVisionDeps& deps) {
 
 void AddCustomVisionRoutes(Router& router, const CustomVisionDeps& deps) {
   custom_api::AddTrainingRoutes(router, deps);
+  custom_api::AddPipelineRoutes(router, deps);
   custom_api::AddPredictionRoutes(router, deps);
 }
 

@@ -8,7 +8,9 @@
 //       the prediction contract (classify/iterations/{name}/image|url);
 //   /v1/custom (training) and /v1/custom/prediction
 //       the same operations for the web page and Ocula's clients: image ids
-//       as Ocula ids (those of /v1/images), Ocula's error envelope.
+//       as Ocula ids (those of /v1/images), Ocula's error envelope; and
+//       /v1/custom/projects/{projectId}/pipeline, a classifier attached to
+//       the upload pipeline (custom/pipeline_classifiers.h).
 // Training routes need the `training` scope, prediction routes
 // `prediction`; the Custom Vision headers Training-Key / Prediction-Key
 // carry Ocula keys (auth.h).
@@ -39,7 +41,8 @@ struct CustomVisionDeps {
   BacklogGate& backlog;
   Clock& clock;
   UrlFetchOptions url_fetch;
-  std::function<void()> on_training_requested;  // wakes this process's trainer
+  // Wakes this process's trainer (training and pipeline re-runs).
+  std::function<void()> on_training_requested;
 };
 
 void AddCustomVisionRoutes(Router& router, const CustomVisionDeps& deps);

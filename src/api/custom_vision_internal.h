@@ -67,9 +67,11 @@ StatusOr<std::vector<CustomPrediction>> PredictBytes(const CustomVisionDeps& dep
                                                      const CvIteration& iteration,
                                                      std::string_view bytes);
 
-// The prediction mounts (custom_prediction_routes.cc) and the training
-// mounts (custom_training_routes.cc).
+// The prediction mounts (custom_prediction_routes.cc), the training mounts
+// (custom_training_routes.cc).
 void AddPredictionRoutes(Router& router, const CustomVisionDeps& deps);
 void AddTrainingRoutes(Router& router, const CustomVisionDeps& deps);
+// /v1/custom/projects/{projectId}/pipeline (custom_pipeline_routes.cc).
+void AddPipelineRoutes(Router& router, const CustomVisionDeps& deps);
 
 }  // namespace ocula::custom_api

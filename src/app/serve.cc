@@ -275,11 +275,17 @@ int Serve(const Config& config, Role role) {
     return 1;
   }
   CustomPredictor predictor(**custom_store, **blobs);
+  PipelineClassifiers pipeline_classifiers(**custom_store, predictor, Clock::Real());
+  PipelineRerunner rerunner(**custom_store, **metadata, *worker_blobs, predictor, Clock::Real());
   TrainingWorkerOptions training_options;
   training_options.nice = worker_options.nice;
   TrainingWorker trainer(**custom_store, **metadata, **blobs, make_analyzer, Clock::Real(),
-                         training_options);
+                         training_options, &rerunner);
   const bool trains_here = role != Role::kApi;
+  workers.SetAfterAnalysis(
+      [&pipeline_classifiers](Analyzer& analyzer, std::string_view bytes, Analysis& analysis) {
+        return pipeline_classifiers.Enrich(analyzer, bytes, analysis);
+      });
 
   auto access = OpenAccess(config, role);
   if (!access.ok()) {

@@ -68,14 +68,15 @@ std::string HeadBlobKey(const std::string& project_id, const std::string& iterat
 
 TrainingWorker::TrainingWorker(CustomVisionStore& store, MetadataStore& metadata, BlobStore& blobs,
                                AnalyzerFactory make_analyzer, Clock& clock,
-                               TrainingWorkerOptions options)
+                               TrainingWorkerOptions options, PipelineRerunner* rerunner)
     : store_(store),
       metadata_(metadata),
       blobs_(blobs),
       make_analyzer_(std::move(make_analyzer)),
       clock_(clock),
       options_(options),
-      owner_("trainer-" + RandomToken()) {}
+      owner_("trainer-" + RandomToken()),
+      rerunner_(rerunner) {}
 
 TrainingWorker::~TrainingWorker() { Stop(); }
 
@@ -117,10 +118,31 @@ void TrainingWorker::Loop() {
       spdlog::warn("training: cannot look for iterations to train: {}",
                    trained.status().ToString());
     }
-    if (trained.ok() && *trained) continue;  // more may wait
+    if (trained.ok() && *trained) continue;  // more may wait; trainings go first
+    auto rerun = RerunOne();
+    if (!rerun.ok()) spdlog::warn("pipeline re-run: {}", rerun.status().ToString());
+    if (rerun.ok() && *rerun) continue;
     std::unique_lock lock(mu_);
     wake_.wait_for(lock, options_.poll, [this] { return stopping_ || notified_; });
   }
+}
+
+StatusOr<bool> TrainingWorker::RerunOne() {
+  if (rerunner_ == nullptr) return false;
+  std::lock_guard train_lock(train_mu_);
+  OCULA_RETURN_IF_ERROR(LoadAnalyzer());
+  return rerunner_->RunOne(*analyzer_, [this] { return Stopping(); });
+}
+
+Status TrainingWorker::LoadAnalyzer() {
+  if (analyzer_) return absl::OkStatus();
+  auto made = make_analyzer_();
+  if (!made.ok()) {
+    return Status(made.status().code(),
+                  absl::StrCat("cannot load the feature model: ", made.status().message()));
+  }
+  analyzer_ = std::move(*made);
+  return absl::OkStatus();
 }
 
 StatusOr<bool> TrainingWorker::TrainOne() {
@@ -143,13 +165,9 @@ StatusOr<bool> TrainingWorker::TrainOne() {
 void TrainingWorker::Train(const CvIteration& iteration) {
   spdlog::info("training: iteration {} of project {} (attempt {})", iteration.id,
                iteration.project_id, iteration.attempts);
-  if (!analyzer_) {
-    auto made = make_analyzer_();
-    if (!made.ok()) {
-      spdlog::error("training: cannot load the feature model: {}", made.status().ToString());
-      return;  // tried again when the lease runs out, maybe elsewhere
-    }
-    analyzer_ = std::move(*made);
+  if (Status s = LoadAnalyzer(); !s.ok()) {
+    spdlog::error("training: {}", s.ToString());
+    return;  // tried again when the lease runs out, maybe elsewhere
   }
   const std::string feature_model = analyzer_->CustomFeatureModel();
   LeaseKeeper lease(store_, clock_, iteration, owner_, options_.lease);

@@ -1,4 +1,5 @@
-// TrainingWorker: where custom classifier iterations are trained. Runs in
+// TrainingWorker: where custom classifier iterations are trained (and the
+// pipeline's re-runs run, between trainings). Runs in
 // every process that analyses (roles all and worker), one thread each, at a
 // lower priority than the HTTP threads, so training never starves uploads.
 //
@@ -32,6 +33,7 @@
 
 #include "blob/blob_store.h"
 #include "core/clock.h"
+#include "custom/pipeline_classifiers.h"
 #include "metadata/custom_vision_store.h"
 #include "metadata/metadata_store.h"
 #include "vision/analyzer.h"
@@ -59,9 +61,12 @@ class TrainingWorker {
  public:
   using AnalyzerFactory = std::function<StatusOr<std::unique_ptr<Analyzer>>()>;
 
-  // `blobs` must allow writes (the heads) besides reading images.
+  // `blobs` must allow writes (the heads) besides reading images. With a
+  // `rerunner`, the thread also runs pipeline re-runs when no training waits
+  // (pipeline_classifiers.h), on the same analyzer.
   TrainingWorker(CustomVisionStore& store, MetadataStore& metadata, BlobStore& blobs,
-                 AnalyzerFactory make_analyzer, Clock& clock, TrainingWorkerOptions options = {});
+                 AnalyzerFactory make_analyzer, Clock& clock, TrainingWorkerOptions options = {},
+                 PipelineRerunner* rerunner = nullptr);
   ~TrainingWorker();  // Stop
 
   void Start();
@@ -75,6 +80,9 @@ class TrainingWorker {
   // none was waiting. Errors are the store's when it could not claim; what
   // happens to a claimed iteration is recorded in the store (and logged).
   StatusOr<bool> TrainOne();
+  // Claims one pipeline re-run and runs it to its end (or until Stop);
+  // false when none waits or there is no rerunner.
+  StatusOr<bool> RerunOne();
 
  private:
   void Loop();
@@ -82,6 +90,7 @@ class TrainingWorker {
   void Train(const CvIteration& iteration);
   Status Fail(const CvIteration& iteration, const std::string& reason);
   bool Stopping();
+  Status LoadAnalyzer();  // analyzer_, made on first use; under train_mu_
   StatusOr<std::vector<float>> FeaturesOf(const std::string& image_id,
                                           const std::string& feature_model);
 
@@ -92,8 +101,9 @@ class TrainingWorker {
   Clock& clock_;
   const TrainingWorkerOptions options_;
   const std::string owner_;             // this worker's name in leases
-  std::unique_ptr<Analyzer> analyzer_;  // made on first use; TrainOne's thread only
-  std::mutex train_mu_;                 // one TrainOne at a time; guards analyzer_
+  PipelineRerunner* const rerunner_;    // may be null
+  std::unique_ptr<Analyzer> analyzer_;  // made on first use
+  std::mutex train_mu_;                 // one job at a time; guards analyzer_
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -97,6 +97,24 @@ struct CvIteration {
   bool finished() const { return status != "Training"; }
 };
 
+// A project's classifier attached to the upload pipeline: the iteration
+// published under `publish_name` adds its predictions to every image
+// analysed from then on; a re-run applies it to the images analysed before,
+// under a lease like training, resumable from its cursor.
+struct CvPipeline {
+  std::string project_id;
+  std::string publish_name;
+  int64_t attached_ms = 0;
+  std::string rerun_status;  // "" (none asked for), Running, Completed or Failed
+  std::string rerun_cursor;  // the last image done ("" = none yet; ids descend)
+  int64_t rerun_done = 0;
+  int64_t rerun_total = 0;  // images to do, counted when it started
+  std::string rerun_error;
+  int64_t rerun_updated_ms = 0;
+  std::string owner;  // the worker running the re-run
+  int64_t lease_until_ms = 0;
+};
+
 class CustomVisionStore {
  public:
   virtual ~CustomVisionStore() = default;
@@ -180,6 +198,30 @@ class CustomVisionStore {
   // The iteration published under `name`; NotFound when none is.
   virtual StatusOr<CvIteration> GetPublished(const std::string& project_id,
                                              const std::string& name) = 0;
+
+  // The pipeline attachment of a project (one at most). SetPipeline attaches
+  // (or changes the name, keeping a re-run's state); NotFound for an absent
+  // project. ClearPipeline and GetPipeline: NotFound when none is attached.
+  virtual Status SetPipeline(const std::string& project_id, const std::string& publish_name,
+                             int64_t now_ms) = 0;
+  virtual Status ClearPipeline(const std::string& project_id) = 0;
+  virtual StatusOr<CvPipeline> GetPipeline(const std::string& project_id) = 0;
+  // The iterations the pipeline runs: for each attachment, the iteration
+  // published under its name now (attachments with none are left out).
+  virtual StatusOr<std::vector<CvIteration>> PipelineIterations() = 0;
+
+  // Asks for a re-run of the project's attachment over `total` images:
+  // Running from the start. NotFound without an attachment;
+  // FailedPrecondition while one is Running.
+  virtual Status StartRerun(const std::string& project_id, int64_t total, int64_t now_ms) = 0;
+  // A Running re-run whose lease has run out, leased to `owner`; nullopt
+  // when there is none.
+  virtual StatusOr<std::optional<CvPipeline>> ClaimRerun(const std::string& owner,
+                                                         int64_t now_ms,
+                                                         int64_t lease_until_ms) = 0;
+  // Records `progress` (cursor, done, status, error, updated and lease
+  // times) when `owner` holds the Running re-run; false otherwise.
+  virtual StatusOr<bool> SaveRerun(const CvPipeline& progress, const std::string& owner) = 0;
 };
 
 // Opens (creating) the custom vision tables in the SQLite database file at

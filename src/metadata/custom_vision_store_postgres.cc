@@ -91,7 +91,29 @@ CREATE UNIQUE INDEX cv_iterations_one_training ON cv_iterations (project_id)
 // every time ends Failed instead of being claimed forever.
 constexpr std::string_view kV2 =
     "ALTER TABLE cv_iterations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;";
-constexpr std::string_view kSteps[] = {kV1, kV2};
+// Classifiers attached to the upload pipeline, with their re-runs.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE cv_pipeline (
+  project_id TEXT COLLATE "C" PRIMARY KEY REFERENCES cv_projects (id) ON DELETE CASCADE,
+  publish_name TEXT NOT NULL,
+  attached_ms BIGINT NOT NULL,
+  rerun_status TEXT NOT NULL DEFAULT '',
+  rerun_cursor TEXT NOT NULL DEFAULT '',
+  rerun_done BIGINT NOT NULL DEFAULT 0,
+  rerun_total BIGINT NOT NULL DEFAULT 0,
+  rerun_error TEXT NOT NULL DEFAULT '',
+  rerun_updated_ms BIGINT NOT NULL DEFAULT 0,
+  owner TEXT NOT NULL DEFAULT '',
+  lease_until_ms BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+constexpr std::string_view kSteps[] = {kV1, kV2, kV3};
+
+CvPipeline ReadPipeline(const Result& r, int row) {
+  return CvPipeline{r.Text(row, 0), r.Text(row, 1), r.Int(row, 2), r.Text(row, 3),
+                    r.Text(row, 4), r.Int(row, 5),  r.Int(row, 6), r.Text(row, 7),
+                    r.Int(row, 8),  r.Text(row, 9), r.Int(row, 10)};
+}
 
 CvProject ReadProject(const Result& r, int row) {
   return CvProject{r.Text(row, 0), r.Text(row, 1), r.Text(row, 2),
@@ -495,6 +517,83 @@ class PostgresCustomVisionStore : public CustomVisionStore {
                                           Params().Text(project_id).Text(name)));
     if (r.rows() == 0) return NotFound("published iteration", name);
     return ReadIteration(r, 0);
+  }
+
+  Status SetPipeline(const std::string& project_id, const std::string& publish_name,
+                     int64_t now_ms) override {
+    OCULA_RETURN_IF_ERROR(GetProject(project_id).status());
+    return Exec(
+               "INSERT INTO cv_pipeline (project_id, publish_name, attached_ms) VALUES ($1, $2, "
+               "$3) ON CONFLICT (project_id) DO UPDATE SET publish_name = "
+               "excluded.publish_name, attached_ms = excluded.attached_ms",
+               Params().Text(project_id).Text(publish_name).Int(now_ms))
+        .status();
+  }
+
+  Status ClearPipeline(const std::string& project_id) override {
+    OCULA_ASSIGN_OR_RETURN(
+        Result r, Exec("DELETE FROM cv_pipeline WHERE project_id = $1", Params().Text(project_id)));
+    return r.affected() > 0 ? absl::OkStatus() : NotFound("pipeline attachment of", project_id);
+  }
+
+  StatusOr<CvPipeline> GetPipeline(const std::string& project_id) override {
+    OCULA_ASSIGN_OR_RETURN(Result r, Exec("SELECT " OCULA_CV_PIPELINE_COLUMNS
+                                          " FROM cv_pipeline WHERE project_id = $1",
+                                          Params().Text(project_id)));
+    if (r.rows() == 0) return NotFound("pipeline attachment of", project_id);
+    return ReadPipeline(r, 0);
+  }
+
+  StatusOr<std::vector<CvIteration>> PipelineIterations() override {
+    OCULA_ASSIGN_OR_RETURN(
+        Result r, Exec("SELECT " OCULA_CV_ITERATION_COLUMNS
+                       " FROM cv_iterations WHERE publish_name != '' AND (project_id, "
+                       "publish_name) IN (SELECT project_id, publish_name FROM cv_pipeline) "
+                       "ORDER BY project_id"));
+    return AllRows(r, ReadIteration);
+  }
+
+  Status StartRerun(const std::string& project_id, int64_t total, int64_t now_ms) override {
+    OCULA_ASSIGN_OR_RETURN(
+        Result r,
+        Exec("UPDATE cv_pipeline SET rerun_status = 'Running', rerun_cursor = '', rerun_done = 0, "
+             "rerun_total = $2, rerun_error = '', rerun_updated_ms = $3, owner = '', "
+             "lease_until_ms = 0 WHERE project_id = $1 AND rerun_status != 'Running'",
+             Params().Text(project_id).Int(total).Int(now_ms)));
+    if (r.affected() > 0) return absl::OkStatus();
+    OCULA_RETURN_IF_ERROR(GetPipeline(project_id).status());
+    return absl::FailedPreconditionError("a re-run of this project's classifier is running");
+  }
+
+  StatusOr<std::optional<CvPipeline>> ClaimRerun(const std::string& owner, int64_t now_ms,
+                                                 int64_t lease_until_ms) override {
+    OCULA_ASSIGN_OR_RETURN(
+        Result r,
+        Exec("UPDATE cv_pipeline SET owner = $1, lease_until_ms = $3 WHERE project_id = (SELECT "
+             "project_id FROM cv_pipeline WHERE rerun_status = 'Running' AND lease_until_ms <= $2 "
+             "ORDER BY rerun_updated_ms LIMIT 1 FOR UPDATE SKIP LOCKED) "
+             "RETURNING " OCULA_CV_PIPELINE_COLUMNS,
+             Params().Text(owner).Int(now_ms).Int(lease_until_ms)));
+    if (r.rows() == 0) return std::optional<CvPipeline>();
+    return std::optional<CvPipeline>(ReadPipeline(r, 0));
+  }
+
+  StatusOr<bool> SaveRerun(const CvPipeline& p, const std::string& owner) override {
+    OCULA_ASSIGN_OR_RETURN(
+        Result r,
+        Exec("UPDATE cv_pipeline SET rerun_status = $3, rerun_cursor = $4, rerun_done = $5, "
+             "rerun_error = $6, rerun_updated_ms = $7, lease_until_ms = $8 WHERE project_id = $1 "
+             "AND owner = $2 AND rerun_status = 'Running'",
+             Params()
+                 .Text(p.project_id)
+                 .Text(owner)
+                 .Text(p.rerun_status)
+                 .Text(p.rerun_cursor)
+                 .Int(p.rerun_done)
+                 .Text(p.rerun_error)
+                 .Int(p.rerun_updated_ms)
+                 .Int(p.lease_until_ms)));
+    return r.affected() > 0;
   }
 
  private:

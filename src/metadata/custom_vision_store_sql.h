@@ -12,3 +12,7 @@
 #define OCULA_CV_TAG_SELECT                                                          \
   "SELECT g.id, g.project_id, g.name, g.description, g.type, g.created_ms, (SELECT " \
   "count(*) FROM cv_image_tags t WHERE t.tag_id = g.id) FROM cv_tags g"
+
+#define OCULA_CV_PIPELINE_COLUMNS                                                      \
+  "project_id, publish_name, attached_ms, rerun_status, rerun_cursor, rerun_done, " \
+  "rerun_total, rerun_error, rerun_updated_ms, owner, lease_until_ms"

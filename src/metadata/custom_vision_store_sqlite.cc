@@ -95,7 +95,29 @@ CREATE UNIQUE INDEX cv_iterations_one_training ON cv_iterations (project_id)
 // every time ends Failed instead of being claimed forever.
 constexpr std::string_view kV2 =
     "ALTER TABLE cv_iterations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;";
-constexpr std::string_view kSteps[] = {kV1, kV2};
+// Classifiers attached to the upload pipeline, with their re-runs.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE cv_pipeline (
+  project_id TEXT PRIMARY KEY REFERENCES cv_projects (id) ON DELETE CASCADE,
+  publish_name TEXT NOT NULL,
+  attached_ms INTEGER NOT NULL,
+  rerun_status TEXT NOT NULL DEFAULT '',
+  rerun_cursor TEXT NOT NULL DEFAULT '',
+  rerun_done INTEGER NOT NULL DEFAULT 0,
+  rerun_total INTEGER NOT NULL DEFAULT 0,
+  rerun_error TEXT NOT NULL DEFAULT '',
+  rerun_updated_ms INTEGER NOT NULL DEFAULT 0,
+  owner TEXT NOT NULL DEFAULT '',
+  lease_until_ms INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+constexpr std::string_view kSteps[] = {kV1, kV2, kV3};
+
+CvPipeline ReadPipeline(const Statement& row) {
+  return CvPipeline{row.ColumnText(0), row.ColumnText(1), row.ColumnInt(2), row.ColumnText(3),
+                    row.ColumnText(4), row.ColumnInt(5),  row.ColumnInt(6), row.ColumnText(7),
+                    row.ColumnInt(8),  row.ColumnText(9), row.ColumnInt(10)};
+}
 
 CvIteration ReadIteration(const Statement& row) {
   CvIteration r;
@@ -563,6 +585,101 @@ class SqliteCustomVisionStore : public CustomVisionStore {
     OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
     if (!has_row) return NotFound("published iteration", name);
     return ReadIteration(stmt);
+  }
+
+  Status SetPipeline(const std::string& project_id, const std::string& publish_name,
+                     int64_t now_ms) override {
+    absl::MutexLock lock(&mu_);
+    OCULA_RETURN_IF_ERROR(GetProjectLocked(project_id).status());
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db_->Prepare("INSERT INTO cv_pipeline (project_id, publish_name, attached_ms) VALUES (?, "
+                     "?, ?) ON CONFLICT (project_id) DO UPDATE SET publish_name = "
+                     "excluded.publish_name, attached_ms = excluded.attached_ms"));
+    return stmt.BindText(1, project_id).BindText(2, publish_name).BindInt(3, now_ms).Run();
+  }
+
+  Status ClearPipeline(const std::string& project_id) override {
+    absl::MutexLock lock(&mu_);
+    OCULA_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("DELETE FROM cv_pipeline WHERE project_id = ?"));
+    OCULA_RETURN_IF_ERROR(stmt.BindText(1, project_id).Run());
+    return db_->Changes() > 0 ? absl::OkStatus() : NotFound("pipeline attachment of", project_id);
+  }
+
+  StatusOr<CvPipeline> GetPipeline(const std::string& project_id) override {
+    absl::MutexLock lock(&mu_);
+    OCULA_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT " OCULA_CV_PIPELINE_COLUMNS
+                                                        " FROM cv_pipeline WHERE project_id = ?"));
+    stmt.BindText(1, project_id);
+    OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) return NotFound("pipeline attachment of", project_id);
+    return ReadPipeline(stmt);
+  }
+
+  StatusOr<std::vector<CvIteration>> PipelineIterations() override {
+    absl::MutexLock lock(&mu_);
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db_->Prepare("SELECT " OCULA_CV_ITERATION_COLUMNS
+                     " FROM cv_iterations WHERE publish_name != '' AND (project_id, "
+                     "publish_name) IN (SELECT project_id, publish_name FROM cv_pipeline) "
+                     "ORDER BY project_id"));
+    return AllRows<CvIteration>(stmt, ReadIteration);
+  }
+
+  Status StartRerun(const std::string& project_id, int64_t total, int64_t now_ms) override {
+    absl::MutexLock lock(&mu_);
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db_->Prepare("UPDATE cv_pipeline SET rerun_status = 'Running', rerun_cursor = '', "
+                     "rerun_done = 0, rerun_total = ?2, rerun_error = '', rerun_updated_ms = ?3, "
+                     "owner = '', lease_until_ms = 0 WHERE project_id = ?1 AND rerun_status != "
+                     "'Running'"));
+    OCULA_RETURN_IF_ERROR(stmt.BindText(1, project_id).BindInt(2, total).BindInt(3, now_ms).Run());
+    if (db_->Changes() > 0) return absl::OkStatus();
+    OCULA_ASSIGN_OR_RETURN(Statement exists,
+                           db_->Prepare("SELECT 1 FROM cv_pipeline WHERE project_id = ?"));
+    exists.BindText(1, project_id);
+    OCULA_ASSIGN_OR_RETURN(bool attached, exists.Step());
+    if (!attached) return NotFound("pipeline attachment of", project_id);
+    return absl::FailedPreconditionError("a re-run of this project's classifier is running");
+  }
+
+  StatusOr<std::optional<CvPipeline>> ClaimRerun(const std::string& owner, int64_t now_ms,
+                                                 int64_t lease_until_ms) override {
+    absl::MutexLock lock(&mu_);
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db_->Prepare("UPDATE cv_pipeline SET owner = ?1, lease_until_ms = ?3 WHERE project_id = "
+                     "(SELECT project_id FROM cv_pipeline WHERE rerun_status = 'Running' AND "
+                     "lease_until_ms <= ?2 ORDER BY rerun_updated_ms LIMIT 1) "
+                     "RETURNING " OCULA_CV_PIPELINE_COLUMNS));
+    stmt.BindText(1, owner).BindInt(2, now_ms).BindInt(3, lease_until_ms);
+    OCULA_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) return std::optional<CvPipeline>();
+    CvPipeline claimed = ReadPipeline(stmt);
+    OCULA_RETURN_IF_ERROR(stmt.Run());  // finishes the statement
+    return std::optional<CvPipeline>(std::move(claimed));
+  }
+
+  StatusOr<bool> SaveRerun(const CvPipeline& p, const std::string& owner) override {
+    absl::MutexLock lock(&mu_);
+    OCULA_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db_->Prepare("UPDATE cv_pipeline SET rerun_status = ?3, rerun_cursor = ?4, rerun_done = "
+                     "?5, rerun_error = ?6, rerun_updated_ms = ?7, lease_until_ms = ?8 WHERE "
+                     "project_id = ?1 AND owner = ?2 AND rerun_status = 'Running'"));
+    OCULA_RETURN_IF_ERROR(stmt.BindText(1, p.project_id)
+                              .BindText(2, owner)
+                              .BindText(3, p.rerun_status)
+                              .BindText(4, p.rerun_cursor)
+                              .BindInt(5, p.rerun_done)
+                              .BindText(6, p.rerun_error)
+                              .BindInt(7, p.rerun_updated_ms)
+                              .BindInt(8, p.lease_until_ms)
+                              .Run());
+    return db_->Changes() > 0;
   }
 
  private:

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <exception>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/thread_name.h"
 #include "events/blob_created.h"
@@ -26,9 +26,14 @@ std::string ErrorJson(const Status& error, int attempts) {
   std::string code = ReasonOf(error);
   if (code.empty()) {
     switch (error.code()) {
-      case StatusCode::kNotFound: code = "BlobMissing"; break;
-      case StatusCode::kDeadlineExceeded: code = "AnalysisTimeout"; break;
-      default: code = "AnalysisFailed";
+      case StatusCode::kNotFound:
+        code = "BlobMissing";
+        break;
+      case StatusCode::kDeadlineExceeded:
+        code = "AnalysisTimeout";
+        break;
+      default:
+        code = "AnalysisFailed";
     }
   }
   std::string message(error.message());
@@ -166,7 +171,8 @@ void WorkerPool::Process(Analyzer& analyzer, const Message& message) {
   if (!event.ok()) {
     spdlog::error("event {} is malformed, dead-lettered: {}", message.id,
                   event.status().ToString());
-    Settle("dead-letter", message, bus_.DeadLetterNow(message, std::string(event.status().message())));
+    Settle("dead-letter", message,
+           bus_.DeadLetterNow(message, std::string(event.status().message())));
     return;
   }
   auto image = metadata_.GetImage(event->image_id);
@@ -207,6 +213,7 @@ Status WorkerPool::Analyze(Analyzer& analyzer, const ImageRecord& image) {
   OCULA_ASSIGN_OR_RETURN(std::string bytes, blobs_.Get(image.blob_key));
   int64_t start = clock_.NowMs();
   OCULA_ASSIGN_OR_RETURN(Analysis analysis, AnalyzeGuarded(analyzer, bytes));
+  if (after_analysis_) OCULA_RETURN_IF_ERROR(after_analysis_(analyzer, bytes, analysis));
   metrics_.GetHistogram("ocula_analysis_seconds", kLatencyBuckets)
       .Observe((clock_.NowMs() - start) / 1000.0);
   if (!analysis.embedding.empty()) {

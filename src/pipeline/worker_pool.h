@@ -43,6 +43,12 @@ namespace ocula {
 
 using AnalyzerFactory = std::function<StatusOr<std::unique_ptr<Analyzer>>()>;
 
+// A step after each analysis, before its result is stored: the custom
+// classifiers attached to the pipeline (custom/pipeline_classifiers.h)
+// add their predictions. Its error fails the attempt like the analysis's.
+using AnalysisStep =
+    std::function<Status(Analyzer& analyzer, std::string_view bytes, Analysis& analysis)>;
+
 struct WorkerOptions {
   int threads = 1;
   int max_attempts = 5;  // the bus's; used to decide when a failure is final
@@ -59,6 +65,9 @@ class WorkerPool {
   WorkerPool(EventBus& bus, MetadataStore& metadata, BlobStore& blobs, AnalyzerFactory factory,
              MetricsRegistry& metrics, Clock& clock, WorkerOptions options);
   ~WorkerPool();
+
+  // Adds `step` after every analysis. Call before Start.
+  void SetAfterAnalysis(AnalysisStep step) { after_analysis_ = std::move(step); }
 
   void Start();
   // Stops taking events; each worker finishes the image in hand. Events
@@ -88,6 +97,7 @@ class WorkerPool {
   MetricsRegistry& metrics_;
   Clock& clock_;
   const WorkerOptions options_;
+  AnalysisStep after_analysis_;  // set before Start; may be empty
 
   std::atomic<bool> stopping_{false};
   std::atomic<int> ready_workers_{0};

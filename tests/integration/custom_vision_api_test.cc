@@ -33,6 +33,15 @@ std::vector<std::string> Garments(const std::string& kind, size_t count) {
 
 json Body(const ClientResponse& r) { return json::parse(r.body, nullptr, false); }
 
+ClientResponse Put(int port, const std::string& path, const std::string& body) {
+  ClientRequest request;
+  request.method = "PUT";
+  request.path = path;
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = body;
+  return Send(port, request);
+}
+
 class CustomVisionApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -189,6 +198,83 @@ TEST_F(CustomVisionApiTest, ScopesSeparateTrainingFromPrediction) {
   EXPECT_EQ(predict.status, 404) << predict.body;  // allowed in, no such project
   auto no_key = Get(port(), "/customvision/v3.3/training/projects", {{"Training-Key", "wrong"}});
   EXPECT_EQ(no_key.status, 401);
+}
+
+// Trains the project's iteration and publishes it as "prod"; its id.
+std::string TrainAndPublish(int port, const std::string& project) {
+  auto train = Post(port, "/v1/custom/projects/" + project + "/train", "", "");
+  EXPECT_EQ(train.status, 200) << train.body;
+  const std::string iteration = Body(train)["id"];
+  const std::string path = "/v1/custom/projects/" + project + "/iterations/" + iteration;
+  EXPECT_TRUE(WaitUntil([&] { return Body(Get(port, path))["status"] != "Training"; },
+                        std::chrono::seconds(60)));
+  auto published = Post(port, path + "/publish?publishName=prod&predictionId=local", "", "");
+  EXPECT_EQ(published.status, 200) << published.body;
+  return iteration;
+}
+
+// The predictions of `project`'s classifier in an image's document: its
+// customVision entry's best tag ("" when it has none).
+std::string BestCustomTag(int port, const std::string& image, const std::string& project) {
+  json doc = Body(Get(port, "/v1/images/" + image));
+  for (const json& entry : doc["analysis"].value("customVision", json::array())) {
+    if (entry["project"] == project) return entry["predictions"][0]["tagName"];
+  }
+  return "";
+}
+
+TEST_F(CustomVisionApiTest, AttachedClassifiersLabelNewImagesAndReRunOverEarlierOnes) {
+  const std::vector<std::string> hats = Garments("hat", 8);
+  const std::vector<std::string> shoes = Garments("shoes", 8);
+  // A hat in the gallery before any classifier exists.
+  auto before = Post(port(), "/v1/images", "image/jpeg", hats[7]);
+  ASSERT_EQ(before.status, 202);
+  const std::string early = Body(before)["id"];
+  ASSERT_NE(WaitForAnalysis(port(), early), "");
+
+  const std::string project = CreateProject("pipeline");
+  const std::string hat = CreateTag(project, "hat");
+  const std::string shoe = CreateTag(project, "shoes");
+  Upload(project, hat, {hats.begin(), hats.begin() + 6});
+  Upload(project, shoe, {shoes.begin(), shoes.begin() + 6});
+  auto none = Get(port(), "/v1/custom/projects/" + project + "/pipeline");
+  EXPECT_EQ(Body(none)["error"]["code"], "NotFoundPipeline");
+  auto unpublished =
+      Put(port(), "/v1/custom/projects/" + project + "/pipeline", R"({"publishName":"prod"})");
+  EXPECT_EQ(unpublished.status, 400) << unpublished.body;
+
+  const std::string iteration = TrainAndPublish(port(), project);
+  auto attached =
+      Put(port(), "/v1/custom/projects/" + project + "/pipeline", R"({"publishName":"prod"})");
+  ASSERT_EQ(attached.status, 200) << attached.body;
+  EXPECT_EQ(Body(attached)["iteration"], iteration);
+
+  // Workers see the attachment within 2 s; a new image carries its predictions.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  auto after = Post(port(), "/v1/images", "image/jpeg", shoes[7]);
+  ASSERT_EQ(after.status, 202);
+  const std::string late = Body(after)["id"];
+  ASSERT_NE(WaitForAnalysis(port(), late), "");
+  EXPECT_EQ(BestCustomTag(port(), late, project), "shoes")
+      << Get(port(), "/v1/images/" + late).body;
+  EXPECT_EQ(BestCustomTag(port(), early, project), "");
+
+  // One request re-runs it over what was analysed before.
+  auto rerun = Post(port(), "/v1/custom/projects/" + project + "/pipeline/rerun", "", "");
+  ASSERT_EQ(rerun.status, 202) << rerun.body;
+  json progress;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        progress = Body(Get(port(), "/v1/custom/projects/" + project + "/pipeline"))["rerun"];
+        return progress["status"] != "Running";
+      },
+      std::chrono::seconds(60)));
+  EXPECT_EQ(progress["status"], "Completed") << progress;
+  EXPECT_EQ(progress["done"], progress["total"]) << progress;
+  EXPECT_EQ(BestCustomTag(port(), early, project), "hat");
+
+  auto detached = Delete(port(), "/v1/custom/projects/" + project + "/pipeline");
+  EXPECT_EQ(detached.status, 204);
 }
 
 // kill -9 while an iteration trains; after the restart, it completes.

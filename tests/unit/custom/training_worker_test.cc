@@ -12,7 +12,9 @@
 
 #include "blob/blob_store_memory.h"
 #include "custom/head_codec.h"
+#include "custom/pipeline_classifiers.h"
 #include "metadata/metadata_store_sqlite.h"
+#include "nlohmann/json.hpp"
 #include "storage/temp_dir.h"
 
 namespace ocula {
@@ -70,7 +72,8 @@ class TrainingWorkerTest : public ::testing::Test {
         clock_, options);
   }
 
-  // A gallery image holding `bytes`, taken into the project with `tag_id`.
+  // A gallery image holding `bytes`, taken into the project with `tag_id`
+  // and analysed (its document "{}").
   void AddImage(const std::string& bytes, const std::string& tag_id) {
     ImageRecord image;
     image.id = NewId(clock_.NowMs() + ++images_);
@@ -82,6 +85,8 @@ class TrainingWorkerTest : public ::testing::Test {
     event.topic = "blob-created";
     event.payload = "{}";
     ASSERT_TRUE(metadata_->CreateImage(image, event).ok());
+    ASSERT_TRUE(metadata_->SetResult(image.id, {ImageStatus::kDone, "{}", "{}", "", "v"}).ok());
+    ids_.push_back(image.id);
     ASSERT_TRUE(store_->AddImages("p", {{image.id, clock_.NowMs(), 8, 8, {tag_id}}}).ok());
   }
 
@@ -115,6 +120,7 @@ class TrainingWorkerTest : public ::testing::Test {
   std::unique_ptr<CustomVisionStore> store_;
   std::atomic<int> feature_calls_{0};
   int images_ = 0;
+  std::vector<std::string> ids_;  // of AddImage, oldest first
 };
 
 TEST_F(TrainingWorkerTest, TrainsToCompletedWithItsHeadBlob) {
@@ -201,6 +207,57 @@ TEST_F(TrainingWorkerTest, TheThreadTrainsWhatItIsToldOfAndStopsCleanly) {
   }
   EXPECT_EQ(Stored().status, "Completed");
   worker->Stop();
+}
+
+// The predictions of project p in an image's document ("" when none).
+std::string BestTag(MetadataStore& metadata, const std::string& id) {
+  auto doc = nlohmann::json::parse(metadata.GetImage(id)->analysis_json);
+  if (!doc.contains("customVision")) return "";
+  return doc["customVision"][0]["predictions"][0]["tagName"];
+}
+
+TEST_F(TrainingWorkerTest, APipelineReRunResumesFromItsCursorAfterItsWorkerDies) {
+  Tags(2, 5);
+  AskForTraining();
+  auto worker = Worker();
+  ASSERT_TRUE(*worker->TrainOne());
+  ASSERT_TRUE(store_->Publish("p", "i1", "prod", "local", clock_.NowMs()).ok());
+  ASSERT_TRUE(store_->SetPipeline("p", "prod", clock_.NowMs()).ok());
+  ASSERT_TRUE(store_->StartRerun("p", 10, clock_.NowMs()).ok());
+  // A worker did the newest 4 images (ids descend), saved, and died.
+  auto dead = store_->ClaimRerun("dead", clock_.NowMs(), clock_.NowMs() + 30'000);
+  ASSERT_TRUE(dead.ok() && dead->has_value());
+  CvPipeline progress = **dead;
+  progress.rerun_cursor = ids_[6];
+  progress.rerun_done = 4;
+  ASSERT_TRUE(*store_->SaveRerun(progress, "dead"));
+
+  CustomPredictor predictor(*store_, blobs_);
+  RerunOptions options;
+  options.page = 3;
+  PipelineRerunner rerunner(*store_, *metadata_, blobs_, predictor, clock_, options);
+  std::atomic<int> calls{0};
+  BytesAnalyzer analyzer(calls);
+  EXPECT_FALSE(*rerunner.RunOne(analyzer, [] { return false; }));  // still leased
+  clock_.AdvanceMs(30'001);
+  ASSERT_TRUE(*rerunner.RunOne(analyzer, [] { return false; }));
+  const CvPipeline done = *store_->GetPipeline("p");
+  EXPECT_EQ(done.rerun_status, "Completed");
+  EXPECT_EQ(done.rerun_done, 10);
+  EXPECT_EQ(calls.load(), 6);  // the rest, not the whole gallery again
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(BestTag(*metadata_, ids_[i]), i < 5 ? "tag 0" : "tag 1");
+  for (int i = 6; i < 10; ++i)
+    EXPECT_EQ(BestTag(*metadata_, ids_[i]), "") << "done by the dead one";
+
+  // The pipeline step adds the same entry to a new analysis.
+  PipelineClassifiers pipeline(*store_, predictor, clock_);
+  Analysis analysis;
+  analysis.analysis_json = R"({"tags":[]})";
+  ASSERT_TRUE(pipeline.Enrich(analyzer, "1:99", analysis).ok());
+  auto doc = nlohmann::json::parse(analysis.analysis_json);
+  EXPECT_TRUE(doc.contains("tags"));
+  EXPECT_EQ(doc["customVision"][0]["predictions"][0]["tagName"], "tag 1");
+  EXPECT_EQ(doc["customVision"][0]["iteration"], "i1");
 }
 
 }  // namespace

@@ -331,6 +331,67 @@ TEST_P(CustomVisionStoreContract, OnlyCompletedIterationsArePublishedUnderUnique
   EXPECT_EQ(store_->GetIteration("p", "i1").status().code(), StatusCode::kNotFound);
 }
 
+TEST_P(CustomVisionStoreContract, ThePipelineRunsWhatIsPublishedUnderTheAttachedName) {
+  AddProject("p", "cars");
+  AddProject("q", "clothes");
+  EXPECT_EQ(store_->SetPipeline("nope", "prod", 1).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetPipeline("p").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store_->SetPipeline("p", "prod", 5).ok());
+  ASSERT_TRUE(store_->SetPipeline("q", "prod", 6).ok());
+  EXPECT_TRUE(store_->PipelineIterations()->empty());  // nothing published yet
+
+  ASSERT_TRUE(store_->CreateIteration(Iteration("i1", "p", 10)).ok());
+  auto claimed = store_->ClaimTraining("A", 100, 200);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  CvIteration done = **claimed;
+  done.status = "Completed";
+  ASSERT_TRUE(*store_->FinishIteration(done, "A"));
+  ASSERT_TRUE(store_->Publish("p", "i1", "prod", "res", 300).ok());
+  auto running = store_->PipelineIterations();
+  ASSERT_TRUE(running.ok()) << running.status();
+  ASSERT_EQ(running->size(), 1u);
+  EXPECT_EQ(running->front().id, "i1");
+  ASSERT_TRUE(store_->SetPipeline("p", "staging", 7).ok());  // another name: nothing there
+  EXPECT_TRUE(store_->PipelineIterations()->empty());
+  EXPECT_EQ(store_->GetPipeline("p")->publish_name, "staging");
+  ASSERT_TRUE(store_->SetPipeline("p", "prod", 8).ok());
+
+  // One re-run at a time, leased, resumable from its saved progress.
+  EXPECT_EQ(store_->StartRerun("nope", 10, 1).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store_->StartRerun("p", 10, 400).ok());
+  EXPECT_EQ(store_->StartRerun("p", 10, 401).code(), StatusCode::kFailedPrecondition);
+  auto rerun = store_->ClaimRerun("A", 500, 600);
+  ASSERT_TRUE(rerun.ok() && rerun->has_value()) << rerun.status();
+  EXPECT_EQ((*rerun)->project_id, "p");
+  EXPECT_EQ((*rerun)->rerun_total, 10);
+  EXPECT_FALSE(store_->ClaimRerun("B", 550, 650)->has_value());
+  CvPipeline progress = **rerun;
+  progress.rerun_cursor = "img-5";
+  progress.rerun_done = 5;
+  progress.rerun_updated_ms = 580;
+  progress.lease_until_ms = 700;
+  ASSERT_TRUE(*store_->SaveRerun(progress, "A"));
+  // A dies; B takes over where A left off, and A's later progress is dropped.
+  auto taken = store_->ClaimRerun("B", 701, 800);
+  ASSERT_TRUE(taken.ok() && taken->has_value());
+  EXPECT_EQ((*taken)->rerun_cursor, "img-5");
+  EXPECT_EQ((*taken)->rerun_done, 5);
+  EXPECT_FALSE(*store_->SaveRerun(progress, "A"));
+  progress.rerun_status = "Completed";
+  progress.rerun_done = 10;
+  ASSERT_TRUE(*store_->SaveRerun(progress, "B"));
+  EXPECT_EQ(store_->GetPipeline("p")->rerun_status, "Completed");
+  EXPECT_FALSE(store_->ClaimRerun("C", 900, 1000)->has_value());
+  ASSERT_TRUE(store_->StartRerun("p", 12, 950).ok());  // again, from the start
+  EXPECT_EQ(store_->GetPipeline("p")->rerun_cursor, "");
+
+  ASSERT_TRUE(store_->ClearPipeline("p").ok());
+  EXPECT_EQ(store_->ClearPipeline("p").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->PipelineIterations()->empty());
+  ASSERT_TRUE(store_->DeleteProject("q").ok());  // its attachment goes with it
+  EXPECT_EQ(store_->GetPipeline("q").status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(CustomVisionStoreContract, DeletingAProjectDeletesWhatItHeldAndNamesItsHeads) {
   AddProject("p", "cars");
   AddProject("q", "shoes");
