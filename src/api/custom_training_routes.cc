@@ -9,6 +9,7 @@
 #include "api/multipart.h"
 #include "core/ids.h"
 #include "core/sha256.h"
+#include "custom/onnx_export.h"
 #include "custom/trainer.h"
 #include "custom/training_worker.h"
 
@@ -759,6 +760,69 @@ HttpResponse Unpublish(const CustomVisionDeps& deps, const Mount&, HttpRequest& 
   return s.ok() ? NoContent() : Error(req, s);
 }
 
+// ---- export ------------------------------------------------------------------
+
+// Ocula exports to ONNX only, and at once: the file is built when it is
+// downloaded (from the backbone and the iteration's head), so every export
+// of a Completed iteration is "Done".
+json ExportJson(const CvIteration& iteration, const HttpRequest& req, const Mount& mount,
+                const std::string& scheme) {
+  const std::string uri = absl::StrCat(scheme, "://", req.Header("host").value_or("localhost"),
+                                       mount.prefix, "/projects/", iteration.project_id,
+                                       "/iterations/", iteration.id, "/export/model.onnx");
+  return {{"platform", "ONNX"},
+          {"status", "Done"},
+          {"downloadUri", uri},
+          {"flavor", nullptr},
+          {"newerVersionAvailable", false}};
+}
+
+StatusOr<CvIteration> ExportableIteration(const CustomVisionDeps& deps, const HttpRequest& req) {
+  OCULA_ASSIGN_OR_RETURN(CvIteration iteration, FindIteration(deps, req));
+  if (iteration.status != "Completed") {
+    return BadRequest("iteration " + iteration.id + " is " + iteration.status +
+                          "; only Completed iterations export",
+                      "BadRequestExportValidationFailed");
+  }
+  return iteration;
+}
+
+HttpResponse ExportIteration(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req) {
+  auto iteration = ExportableIteration(deps, req);
+  if (!iteration.ok()) return Error(req, iteration.status());
+  const std::string platform = req.Query("platform").value_or("");
+  if (platform != "ONNX") {
+    return Error(req, BadRequest("platform '" + platform + "' is not supported; Ocula exports ONNX",
+                                 "BadRequestNotSupported"));
+  }
+  return JsonResponse(ExportJson(*iteration, req, mount, deps.scheme));
+}
+
+HttpResponse ListExports(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req) {
+  auto iteration = FindIteration(deps, req);
+  if (!iteration.ok()) return Error(req, iteration.status());
+  json out = json::array();
+  if (iteration->status == "Completed") {
+    out.push_back(ExportJson(*iteration, req, mount, deps.scheme));
+  }
+  return JsonResponse(out);
+}
+
+HttpResponse DownloadExport(const CustomVisionDeps& deps, const Mount&, HttpRequest& req) {
+  auto iteration = ExportableIteration(deps, req);
+  if (!iteration.ok()) return Error(req, iteration.status());
+  auto head = deps.predictor.Head(*iteration);
+  if (!head.ok()) return Error(req, head.status());
+  auto model = ExportOnnx(deps.model_dir, **head);
+  if (!model.ok()) return Error(req, model.status());
+  HttpResponse response;
+  response.content_type = "application/octet-stream";
+  response.headers.emplace_back("Content-Disposition",
+                                "attachment; filename=\"" + iteration->id + ".onnx\"");
+  response.body = std::move(*model);
+  return response;
+}
+
 // ---- quick tests ----------------------------------------------------------
 
 // The iteration of ?iterationId=, else the project's newest Completed one.
@@ -850,6 +914,10 @@ constexpr TrainingRoute kTrainingRoutes[] = {
     {"GET", "/projects/{projectId}/iterations/{iterationId}/performance", kStorage, GetPerformance},
     {"POST", "/projects/{projectId}/iterations/{iterationId}/publish", kStorage, Publish},
     {"DELETE", "/projects/{projectId}/iterations/{iterationId}/publish", kStorage, Unpublish},
+    {"GET", "/projects/{projectId}/iterations/{iterationId}/export", kStorage, ListExports},
+    {"POST", "/projects/{projectId}/iterations/{iterationId}/export", kStorage, ExportIteration},
+    {"GET", "/projects/{projectId}/iterations/{iterationId}/export/model.onnx", kBlocking,
+     DownloadExport},
     {"POST", "/projects/{projectId}/quicktest/image", kBlocking, QuickTestImage},
     {"POST", "/projects/{projectId}/quicktest/url", kBlocking, QuickTestUrl},
 };

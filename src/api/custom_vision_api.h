@@ -41,6 +41,8 @@ struct CustomVisionDeps {
   BacklogGate& backlog;
   Clock& clock;
   UrlFetchOptions url_fetch;
+  std::string model_dir;  // the classifier an exported iteration is built on
+  std::string scheme;     // "http" or "https": of the export's download URI
   // Wakes this process's trainer (training and pipeline re-runs).
   std::function<void()> on_training_requested;
 };

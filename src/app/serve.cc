@@ -310,6 +310,8 @@ int Serve(const Config& config, Role role) {
                           backlog,
                           Clock::Real(),
                           UrlFetchOptionsFrom(config),
+                          config.model_dir,
+                          config.tls_cert_file.empty() ? "http" : "https",
                           [&trainer, trains_here] {
                             if (trains_here) trainer.Notify();
                           }};

@@ -6,18 +6,21 @@
 // ../shared/testdata/custom/clothing-types, images uploaded every way the
 // training client offers (multipart data, a base64 file batch, URLs served by
 // this script), training, its figures, publishing, and prediction on photos
-// it was not trained on. The clients check project, tag, iteration and image
+// it was not trained on, and the exported ONNX file run in ONNX Runtime for
+// Node, outside Ocula. The clients check project, tag, iteration and image
 // ids as UUIDs. Exits 0 when every check passed, 1 otherwise.
 //
 //   OCULA_ENDPOINT=http://127.0.0.1:PORT OCULA_KEY=... OCULA_SHARED_DIR=../shared \
 //     node tests/sdk/customvision.mjs
 import { readFileSync, readdirSync } from 'node:fs';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { TrainingAPIClient } from '@azure/cognitiveservices-customvision-training';
 import { PredictionAPIClient } from '@azure/cognitiveservices-customvision-prediction';
 import { ApiKeyCredentials } from '@azure/ms-rest-js';
+import * as ort from 'onnxruntime-node';
 
 const endpoint = process.env.OCULA_ENDPOINT;
 const key = process.env.OCULA_KEY;
@@ -174,6 +177,89 @@ async function publishAndPredict() {
     (e) => e.statusCode === 404 && e.code === 'NotFoundIteration');
 }
 
+// A 224 x 224 PNG of smooth colours and a deterministic texture: Ocula
+// decodes PNG exactly and needs no resize at the model's own size, so that
+// this script can build the very input tensor Ocula feeds the model.
+function testImage() {
+  const size = 224;
+  const pixels = new Uint8Array(size * size * 3);  // RGB, top row first
+  let seed = 12345;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      const i = (y * size + x) * 3;
+      pixels[i] = (x + (seed & 31)) % 256;
+      pixels[i + 1] = (y * 2 + ((seed >> 5) & 15)) % 256;
+      pixels[i + 2] = ((x + y) * 3) % 256;
+    }
+  }
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header[8] = 8;  // bits per sample
+  header[9] = 2;  // RGB
+  const rows = Buffer.alloc(size * (1 + size * 3));  // filter byte 0, then the row
+  for (let y = 0; y < size; y++) {
+    Buffer.from(pixels.buffer, y * size * 3, size * 3).copy(rows, y * (1 + size * 3) + 1);
+  }
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0)),
+  ]);
+  return { png, pixels, size };
+}
+
+// The export's preprocessing (its "ocula.preprocessing" metadata): NCHW,
+// (pixel / 255 - mean[c]) / std[c].
+function inputTensor({ pixels, size }) {
+  const mean = [0.485, 0.456, 0.406];
+  const std = [0.229, 0.224, 0.225];
+  const data = new Float32Array(3 * size * size);
+  for (let c = 0; c < 3; c++) {
+    for (let p = 0; p < size * size; p++) {
+      data[c * size * size + p] = (pixels[p * 3 + c] / 255 - mean[c]) / std[c];
+    }
+  }
+  return new ort.Tensor('float32', data, [1, 3, size, size]);
+}
+
+async function exportOnnx() {
+  const pid = state.project.id;
+  const exported = await trainer.exportIteration(pid, state.iteration.id, 'ONNX');
+  assert.equal(exported.status, 'Done');
+  const listed = await trainer.getExports(pid, state.iteration.id);
+  assert.equal(listed[0].downloadUri, exported.downloadUri);
+  const response = await fetch(exported.downloadUri, { headers: { 'Training-Key': key } });
+  assert.equal(response.status, 200);
+  const model = new Uint8Array(await response.arrayBuffer());
+
+  const image = testImage();
+  const ocula = await predictor.classifyImage(pid, 'garments', image.png);
+  // As Ocula runs it: exact int8 products on CPUs without VNNI (the export's
+  // "ocula.runtime" metadata says so).
+  const session = await ort.InferenceSession.create(model, {
+    extra: { session: { x64quantprecision: '1' } },
+  });
+  const outputs = await session.run({ input: inputTensor(image) }, ['probabilities']);
+  const probabilities = outputs.probabilities.data;
+  const order = (await trainer.getIterationPerformance(pid, state.iteration.id))
+    .perTagPerformance.map((t) => t.name);
+  assert.equal(probabilities.length, order.length);
+  for (const p of ocula.predictions) {
+    const outside = probabilities[order.indexOf(p.tagName)];
+    assert.ok(Math.abs(outside - p.probability) < 1e-4,
+      `${p.tagName}: ONNX Runtime ${outside}, Ocula ${p.probability}`);
+  }
+}
+
 async function cleanUp() {
   const pid = state.project.id;
   await assert.rejects(trainer.deleteIteration(pid, state.iteration.id),
@@ -187,7 +273,8 @@ async function cleanUp() {
 let failed = 0;
 for (const [name, check] of [['createProject', project], ['createTag', tags],
   ['createImagesFromData/Files/Urls, tags, counts', upload], ['trainProject + performance', train],
-  ['publishIteration + classifyImage/Url', publishAndPredict], ['unpublish + delete', cleanUp]]) {
+  ['publishIteration + classifyImage/Url', publishAndPredict],
+  ['exportIteration + ONNX Runtime', exportOnnx], ['unpublish + delete', cleanUp]]) {
   try {
     await check();
     console.log(`ok   ${name}`);

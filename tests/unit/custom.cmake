@@ -7,3 +7,11 @@ ocula_test(custom_test SOURCES
   LIBS ocula_custom nlohmann_json::nlohmann_json)
 # Shared test helpers: "storage/temp_dir.h".
 target_include_directories(custom_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+
+# Export: an exported classifier against Ocula's own predictions, on the
+# repo's models (run scripts/prepare-models.sh first).
+ocula_test(custom_export_test SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/custom/onnx_export_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/vision/vision_test_util.cc
+  LIBS ocula_custom PkgConfig::VIPS)
+target_include_directories(custom_export_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})

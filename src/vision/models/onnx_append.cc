@@ -43,7 +43,8 @@ class Writer {
 
 // onnx.proto field numbers and enum values.
 namespace field {
-constexpr int kModelGraph = 7;
+constexpr int kModelGraph = 7, kModelMetadataProps = 14;
+constexpr int kEntryKey = 1, kEntryValue = 2;
 constexpr int kGraphNode = 1, kGraphInitializer = 5, kGraphOutput = 12;
 constexpr int kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType = 4, kNodeAttribute = 5;
 constexpr int kAttrName = 1, kAttrInt = 3, kAttrInts = 8, kAttrType = 20;
@@ -127,6 +128,12 @@ std::string AppendToOnnxModel(std::string_view model, const OnnxGraphAddition& a
   }
   Writer tail;
   tail.Bytes(field::kModelGraph, graph.Take());
+  for (const auto& [key, value] : addition.metadata) {
+    Writer entry;
+    entry.Bytes(field::kEntryKey, key);
+    entry.Bytes(field::kEntryValue, value);
+    tail.Bytes(field::kModelMetadataProps, entry.Take());
+  }
   std::string out(model);
   out += tail.Take();
   return out;

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -53,10 +54,13 @@ struct OnnxGraphAddition {
   std::vector<OnnxNode> nodes;
   std::vector<OnnxInitializer> initializers;
   std::vector<OnnxOutput> outputs;
+  // Added to the model's metadata_props (key, value): what a reader of the
+  // file needs to know about the new outputs.
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 // The bytes of `model` (a serialized ModelProto) with `addition` merged into
-// its graph.
+// its graph (and its metadata into the model's).
 std::string AppendToOnnxModel(std::string_view model, const OnnxGraphAddition& addition);
 
 }  // namespace ocula

@@ -59,7 +59,8 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
   ASSERT_TRUE(custom_store.ok()) << custom_store.status();
   CustomPredictor predictor(**custom_store, blobs);
   CustomVisionDeps custom{**custom_store, predictor, ingest,        **metadata,        blobs,
-                          analyzers,      backlog,   Clock::Real(), UrlFetchOptions{}, nullptr};
+                          analyzers,      backlog,   Clock::Real(), UrlFetchOptions{}, "",
+                          "http",         nullptr};
 
   Router router;
   AddOpsRoutes(router, deps);
@@ -163,6 +164,10 @@ TEST(RouteTableTest, EveryRouteDeclaresItsAccess) {
       {"POST /v1/custom/projects/{projectId}/iterations/{iterationId}/publish", "training storage"},
       {"DELETE /v1/custom/projects/{projectId}/iterations/{iterationId}/publish",
        "training storage"},
+      {"GET /v1/custom/projects/{projectId}/iterations/{iterationId}/export", "training storage"},
+      {"POST /v1/custom/projects/{projectId}/iterations/{iterationId}/export", "training storage"},
+      {"GET /v1/custom/projects/{projectId}/iterations/{iterationId}/export/model.onnx",
+       "training blocking"},
       {"POST /v1/custom/projects/{projectId}/quicktest/image", "training blocking"},
       {"POST /v1/custom/projects/{projectId}/quicktest/url", "training blocking"},
       {"GET /v1/custom/projects/{projectId}/pipeline", "training storage"},
