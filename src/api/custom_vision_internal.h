@@ -67,6 +67,15 @@ StatusOr<std::vector<CustomPrediction>> PredictBytes(const CustomVisionDeps& dep
                                                      const CvIteration& iteration,
                                                      std::string_view bytes);
 
+// The smart labeler's handlers (custom_suggestion_routes.cc), in the
+// training routes' table.
+HttpResponse QuerySuggestedImages(const CustomVisionDeps& deps, const Mount& mount,
+                                  HttpRequest& req);
+HttpResponse QuerySuggestedImageCount(const CustomVisionDeps& deps, const Mount& mount,
+                                      HttpRequest& req);
+HttpResponse SuggestTagsAndRegions(const CustomVisionDeps& deps, const Mount& mount,
+                                   HttpRequest& req);
+
 // The prediction mounts (custom_prediction_routes.cc), the training mounts
 // (custom_training_routes.cc).
 void AddPredictionRoutes(Router& router, const CustomVisionDeps& deps);

@@ -177,6 +177,35 @@ async function publishAndPredict() {
     (e) => e.statusCode === 404 && e.code === 'NotFoundIteration');
 }
 
+// The smart labeler: untagged photos get the iteration's suggestions, which
+// are accepted in bulk by tagging them.
+async function suggest() {
+  const pid = state.project.id;
+  const held = [photos.hat[TRAIN + 1], photos.shoes[TRAIN + 1], photos.pants[TRAIN + 1]];
+  for (const bytes of held) await trainer.createImagesFromData(pid, bytes);
+  assert.equal(await count(trainer.getUntaggedImageCount(pid)), 3);
+  const query = await trainer.querySuggestedImages(pid, state.iteration.id, { threshold: 0, maxCount: 10 });
+  assert.equal(query.results.length, 3);
+  for (const r of query.results) {
+    assert.match(r.id, UUID);
+    assert.equal(r.predictions.length, 3);
+    assert.ok(r.predictionUncertainty >= 0 && r.predictionUncertainty < 1);
+  }
+  assert.ok(query.results[0].predictionUncertainty <= query.results[2].predictionUncertainty,
+    'most certain first');
+  const counts = await trainer.querySuggestedImageCount(pid, state.iteration.id,
+    { tagIds: classes.map((c) => state.tags[c].id), threshold: 0 });
+  const total = Object.values(counts).filter((v) => typeof v === 'number').reduce((a, b) => a + b, 0);
+  assert.equal(total, 3, JSON.stringify(counts));
+  const one = await trainer.suggestTagsAndRegions(pid, state.iteration.id, [query.results[0].id]);
+  assert.equal(one[0].id, query.results[0].id);
+  // Accept every suggestion.
+  await trainer.createImageTags(pid, {
+    tags: query.results.map((r) => ({ imageId: r.id, tagId: r.predictions[0].tagId })),
+  });
+  assert.equal(await count(trainer.getUntaggedImageCount(pid)), 0);
+}
+
 // A 224 x 224 PNG of smooth colours and a deterministic texture: Ocula
 // decodes PNG exactly and needs no resize at the model's own size, so that
 // this script can build the very input tensor Ocula feeds the model.
@@ -274,6 +303,7 @@ let failed = 0;
 for (const [name, check] of [['createProject', project], ['createTag', tags],
   ['createImagesFromData/Files/Urls, tags, counts', upload], ['trainProject + performance', train],
   ['publishIteration + classifyImage/Url', publishAndPredict],
+  ['querySuggestedImages + accept', suggest],
   ['exportIteration + ONNX Runtime', exportOnnx], ['unpublish + delete', cleanUp]]) {
   try {
     await check();
