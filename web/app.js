@@ -7,6 +7,7 @@ import { connectEvents } from './sse.js';
 import { createUploader } from './upload.js';
 import { createGallery } from './gallery.js';
 import { createDetail } from './detail.js';
+import { createClassifiers } from './classifiers.js';
 import { el, announce } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -15,6 +16,7 @@ const $ = (id) => document.getElementById(id);
 // checks a key before the page opens.
 const PROBE_PATH = '/v1/images?limit=1';
 const IMAGE_ROUTE = /^#\/images\/([^/?#]+)$/;
+const CLASSIFIERS_ROUTE = /^#\/classifiers(?:\/([^/?#]+))?$/;
 const LIVE_WORDS = { connecting: 'connecting…', live: 'live', retrying: 'reconnecting…', stopped: 'not live', off: 'offline' };
 
 let access = null;   // 'key' once inside, null while signed out
@@ -70,6 +72,8 @@ const uploader = createUploader({
   onUploaded: (receipt) => gallery.addUpload(receipt),
   onUnauthorized: () => keyRefused(),
 });
+
+const classifiers = createClassifiers({ root: $('classifiers') });
 
 // ---- which screen shows ----
 
@@ -157,6 +161,7 @@ function enterApp() {
   show('app');
   $('sign-out').hidden = false;
   $('live').hidden = false;
+  $('views').hidden = false;
   startEvents();
   refreshLabels();
   route();
@@ -176,9 +181,13 @@ function signOut(message = 'Signed out.', kind = 'info') {
   detail.close();
   uploader.reset();
   gallery.clear();
+  classifiers.hide();
   $('sign-out').hidden = true;
   $('live').hidden = true;
-  if (IMAGE_ROUTE.test(location.hash)) history.replaceState(null, '', '#/');
+  $('views').hidden = true;
+  if (IMAGE_ROUTE.test(location.hash) || CLASSIFIERS_ROUTE.test(location.hash)) {
+    history.replaceState(null, '', '#/');
+  }
   showSignIn(message, kind);
 }
 
@@ -339,9 +348,17 @@ $('filters').addEventListener('reset', () => {
 });
 $('filters').addEventListener('submit', (event) => event.preventDefault());
 
-// ---- routing: #/images/{id} opens the detail view ----
+// ---- routing: #/images/{id} opens the detail view; #/classifiers[/{id}]
+// shows the Classifiers view instead of the images ----
 
 function route() {
+  const custom = CLASSIFIERS_ROUTE.exec(location.hash);
+  $('images-view').hidden = Boolean(custom);
+  $('classifiers').hidden = !custom;
+  $('nav-images').toggleAttribute('aria-current', !custom);
+  $('nav-classifiers').toggleAttribute('aria-current', Boolean(custom));
+  if (custom && access) classifiers.show(custom[1] ? decodeURIComponent(custom[1]) : null);
+  else classifiers.hide();
   const match = IMAGE_ROUTE.exec(location.hash);
   if (match && access) detail.open(decodeURIComponent(match[1]));
   else detail.close();

@@ -12,9 +12,9 @@
 //   onnx_export.h a trained iteration as one ONNX file (backbone + head)
 #pragma once
 
-#include "custom/head_codec.h"       // IWYU pragma: export
-#include "custom/onnx_export.h"      // IWYU pragma: export
+#include "custom/head_codec.h"            // IWYU pragma: export
+#include "custom/onnx_export.h"           // IWYU pragma: export
 #include "custom/pipeline_classifiers.h"  // IWYU pragma: export
-#include "custom/predictor.h"        // IWYU pragma: export
-#include "custom/trainer.h"          // IWYU pragma: export
-#include "custom/training_worker.h"  // IWYU pragma: export
+#include "custom/predictor.h"             // IWYU pragma: export
+#include "custom/trainer.h"               // IWYU pragma: export
+#include "custom/training_worker.h"       // IWYU pragma: export

@@ -111,12 +111,20 @@ PipelineRerunner::PipelineRerunner(CustomVisionStore& store, MetadataStore& meta
       options_(options),
       owner_("rerun-" + RandomToken()) {}
 
-StatusOr<bool> PipelineRerunner::RunOne(Analyzer& analyzer, const std::function<bool()>& stopping) {
+StatusOr<std::optional<CvPipeline>> PipelineRerunner::Claim() {
   const int64_t now = clock_.NowMs();
-  OCULA_ASSIGN_OR_RETURN(std::optional<CvPipeline> claimed,
-                         store_.ClaimRerun(owner_, now, now + options_.lease.count()));
+  return store_.ClaimRerun(owner_, now, now + options_.lease.count());
+}
+
+StatusOr<bool> PipelineRerunner::RunOne(Analyzer& analyzer, const std::function<bool()>& stopping) {
+  OCULA_ASSIGN_OR_RETURN(std::optional<CvPipeline> claimed, Claim());
   if (!claimed) return false;
-  CvPipeline progress = *claimed;
+  OCULA_RETURN_IF_ERROR(Run(std::move(*claimed), analyzer, stopping));
+  return true;
+}
+
+Status PipelineRerunner::Run(CvPipeline progress, Analyzer& analyzer,
+                             const std::function<bool()>& stopping) {
   spdlog::info("pipeline re-run of project {} ({} of {} done)", progress.project_id,
                progress.rerun_done, progress.rerun_total);
   auto iteration = store_.GetPublished(progress.project_id, progress.publish_name);
@@ -132,13 +140,13 @@ StatusOr<bool> PipelineRerunner::RunOne(Analyzer& analyzer, const std::function<
     OCULA_ASSIGN_OR_RETURN(bool held, store_.SaveRerun(progress, owner_));
     if (!held) {
       spdlog::warn("pipeline re-run of project {}: the lease was lost", progress.project_id);
-      return true;
+      return absl::OkStatus();
     }
   }
   if (more) {  // stopping: released for the next claim
     progress.lease_until_ms = 0;
     OCULA_RETURN_IF_ERROR(store_.SaveRerun(progress, owner_).status());
-    return true;
+    return absl::OkStatus();
   }
   if (iteration.ok()) {
     progress.rerun_status = "Completed";
@@ -149,7 +157,7 @@ StatusOr<bool> PipelineRerunner::RunOne(Analyzer& analyzer, const std::function<
   OCULA_RETURN_IF_ERROR(store_.SaveRerun(progress, owner_).status());
   spdlog::info("pipeline re-run of project {}: {} ({} images)", progress.project_id,
                progress.rerun_status, progress.rerun_done);
-  return true;
+  return absl::OkStatus();
 }
 
 StatusOr<bool> PipelineRerunner::RunPage(Analyzer& analyzer, const CvIteration& iteration,

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,9 +80,14 @@ class PipelineRerunner {
   PipelineRerunner(CustomVisionStore& store, MetadataStore& metadata, BlobStore& blobs,
                    CustomPredictor& predictor, Clock& clock, RerunOptions options = {});
 
-  // Claims a Running re-run and works through it with `analyzer` (its
-  // CustomFeatures) until it is done or `stopping` says so (it is then
-  // released to the next claim). False when none was waiting.
+  // A Running re-run whose lease ran out, leased to this rerunner; nullopt
+  // when none waits.
+  StatusOr<std::optional<CvPipeline>> Claim();
+  // Works through the `claimed` re-run with `analyzer` (its CustomFeatures)
+  // until it is done or `stopping` says so (it is then released to the next
+  // claim).
+  Status Run(CvPipeline claimed, Analyzer& analyzer, const std::function<bool()>& stopping);
+  // Claim, then Run; false when none was waiting.
   StatusOr<bool> RunOne(Analyzer& analyzer, const std::function<bool()>& stopping);
 
  private:

@@ -130,8 +130,13 @@ void TrainingWorker::Loop() {
 StatusOr<bool> TrainingWorker::RerunOne() {
   if (rerunner_ == nullptr) return false;
   std::lock_guard train_lock(train_mu_);
+  OCULA_ASSIGN_OR_RETURN(std::optional<CvPipeline> claimed, rerunner_->Claim());
+  if (!claimed) return false;
+  // The model loads once there is work (its lease covers the wait).
   OCULA_RETURN_IF_ERROR(LoadAnalyzer());
-  return rerunner_->RunOne(*analyzer_, [this] { return Stopping(); });
+  OCULA_RETURN_IF_ERROR(
+      rerunner_->Run(std::move(*claimed), *analyzer_, [this] { return Stopping(); }));
+  return true;
 }
 
 Status TrainingWorker::LoadAnalyzer() {

@@ -3,8 +3,9 @@
 // API key, on a free loopback port, in a fresh data directory), drives
 // Debian's Chromium through playwright-core, and checks what a person would
 // see: sign-in, uploads with progress and errors, live status, the detail view
-// with boxes, tag filtering and deletion, and what a key without the upload
-// scope is told. Exits 0 when every step passed, 1 otherwise.
+// with boxes, tag filtering and deletion, a custom classifier made, trained,
+// published, tried and used to label photos in bulk, and what a key without
+// the upload scope is told. Exits 0 when every step passed, 1 otherwise.
 //
 //   node tests/e2e/run.mjs [--bin PATH] [--model-dir DIR] [--shared DIR] [--artifacts DIR]
 //
@@ -18,7 +19,7 @@
 // built into the binary. Setup: scripts/deps-e2e.sh.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +54,11 @@ const options = {
   chromium: process.env.OCULA_CHROMIUM || '/usr/bin/chromium',
 };
 const PHOTOS = ['dog.jpg', 'horses.jpg', 'person.jpg'].map((name) => path.join(options.shared, 'testdata', 'detect', name));
+/** The labelled photos of a garment type (testdata/custom/clothing-types), sorted. */
+function garments(kind) {
+  const dir = path.join(options.shared, 'testdata', 'custom', 'clothing-types', kind);
+  return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(dir, f));
+}
 
 // ---- logging and failing ----
 
@@ -391,6 +397,58 @@ async function scenario() {
     assert.equal(response.status, 404, 'GET of the deleted image answers 404');
   });
 
+  await step('Classifiers: a new one gets tags and labelled photos per tag', async () => {
+    await page.click('#nav-classifiers');
+    await page.locator('#cv-new-project').waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await page.isVisible('#gallery'), false, 'the gallery makes way for the view');
+    await page.fill('#cv-new-name', 'garments');
+    await page.click('#cv-new-project button[type=submit]');
+    await page.locator('#cv-tags').waitFor({ state: 'visible', timeout: 5000 });
+    for (const tag of ['hat', 'shoes']) {
+      await page.fill('#cv-new-tag', tag);
+      await page.click('#cv-tags form button[type=submit]');
+      await waitInPage(`the tag ${tag}`, (t) => document.querySelector(`.cv-tag[data-tag="${t}"]`), tag);
+      await page.setInputFiles(`.cv-tag[data-tag="${tag}"] input[type=file]`, garments(tag).slice(0, 6));
+      await waitInPage(`6 ${tag} photos`, (t) =>
+        document.querySelector(`.cv-tag[data-tag="${t}"] .cv-tag-count`)?.textContent === '6 photos', tag, 30_000);
+    }
+  });
+
+  await step('training shows its progress, then precision, recall and the confusion matrix', async () => {
+    await page.click('#cv-train');
+    await waitInPage('the iteration to complete', () =>
+      document.getElementById('cv-iteration')?.dataset.status === 'Completed', undefined, 60_000);
+    assert.equal(await page.$$eval('#cv-performance tbody tr', (rows) => rows.length), 2, 'one row per tag');
+    assert.equal(await page.$$eval('#cv-confusion tbody td', (cells) => cells.length), 4, 'a 2 x 2 matrix');
+    const caption = await page.textContent('#cv-performance caption');
+    assert.match(caption, /precision \d+%, recall \d+%/, caption);
+    await screenshot('classifier-trained');
+  });
+
+  await step('publishing, then trying a photo it has not seen', async () => {
+    await page.click('#cv-publish');
+    await waitInPage('"published as prod"', () => /published as "prod"/.test(document.getElementById('cv-published')?.textContent || ''));
+    await page.setInputFiles('#cv-try', garments('shoes')[8]);
+    await waitInPage('predictions for the photo', () => document.querySelector('#cv-try-result li'));
+    assert.equal(await page.getAttribute('#cv-try-result li', 'data-tag'), 'shoes');
+  });
+
+  await step('suggested tags label untagged photos in bulk', async () => {
+    await page.setInputFiles('#cv-add-untagged', [garments('hat')[7], garments('shoes')[7]]);
+    await waitInPage('2 untagged photos', () => document.getElementById('cv-untagged')?.textContent === '2', undefined, 30_000);
+    await page.click('#cv-suggest');
+    await waitInPage('2 suggestions', () => document.querySelectorAll('.cv-suggestion').length === 2, undefined, 30_000);
+    const chosen = await page.$$eval('.cv-suggestion select', (selects) =>
+      selects.map((s) => s.selectedOptions[0].textContent).sort());
+    assert.deepEqual(chosen, ['hat', 'shoes'], 'each photo gets its own garment');
+    await screenshot('classifier-suggestions');
+    await page.click('#cv-accept');
+    await waitInPage('no untagged photo left', () => document.getElementById('cv-untagged')?.textContent === '0');
+    assert.equal(await page.textContent('.cv-tag[data-tag="hat"] .cv-tag-count'), '7 photos');
+    await page.click('#nav-images');
+    await page.locator('#gallery').waitFor({ state: 'visible', timeout: 5000 });
+  });
+
   await step('signing out forgets the key', async () => {
     await page.click('#sign-out');
     await page.locator('#signin').waitFor({ state: 'visible', timeout: 5000 });
@@ -408,7 +466,10 @@ async function scenario() {
     await page.fill('#signin-key', viewerKey);
     await page.click('#signin-submit');
     await page.locator('#app').waitFor({ state: 'visible', timeout: 10_000 });
-    await waitInPage('the 2 remaining cards', () => document.querySelectorAll('#gallery .card').length === 2);
+    // The 2 photos left, and those the classifier steps added.
+    const listed = (await (await api(secured, '/v1/images?limit=100')).json()).images.length;
+    assert.ok(listed >= 2 && listed <= 30, `${listed} images: one page of the gallery`);
+    await waitInPage(`the ${listed} cards`, (n) => document.querySelectorAll('#gallery .card').length === n, listed);
     await page.setInputFiles('#file-input', path.join(options.shared, 'testdata/detect/eagle.jpg'));
     await waitInPage('the refused upload', () => document.querySelector('.upload-row[data-name="eagle.jpg"]')?.dataset.state === 'error');
     const text = await page.textContent('.upload-row[data-name="eagle.jpg"] .upload-state');

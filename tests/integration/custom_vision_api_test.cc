@@ -287,7 +287,11 @@ TEST_F(CustomVisionApiTest, Kill9DuringTrainingCompletesAfterRestart) {
   ASSERT_EQ(train.status, 200) << train.body;
   const std::string iteration = Body(train)["id"];
   const std::string path = "/v1/custom/projects/" + project + "/iterations/" + iteration;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Killed once a worker has started on it (computing the 45 photos'
+  // features takes over a second).
+  ASSERT_TRUE(WaitUntil([&] { return server_->log().find("(attempt 1)") != std::string::npos; },
+                        std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ASSERT_EQ(Body(Get(port(), path))["status"], "Training") << "trained before the kill";
   server_->Kill9();
 

@@ -15,3 +15,12 @@ ocula_test(custom_export_test SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/vision/vision_test_util.cc
   LIBS ocula_custom PkgConfig::VIPS)
 target_include_directories(custom_export_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+
+# Quality floors of custom classifiers on ../shared/testdata/custom (about
+# 700 photos through the classifier: ~30 s).
+ocula_test(custom_quality_test SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/custom/classifier_quality_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/vision/vision_test_util.cc
+  LIBS ocula_custom PkgConfig::VIPS nlohmann_json::nlohmann_json
+  LABELS unit slow)
+target_include_directories(custom_quality_test PRIVATE ${CMAKE_CURRENT_LIST_DIR})
