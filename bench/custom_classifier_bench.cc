@@ -150,7 +150,7 @@ StatusOr<Collection> LoadCollection(Embedders& embedders, const fs::path& root) 
 }
 
 StatusOr<EmbeddingSet> SetOf(const Collection& c, size_t method, bool (*keep)(int rank)) {
-  EmbeddingSet set{static_cast<int>(c.rows[method].front().size()), c.classes, {}, {}};
+  EmbeddingSet set{static_cast<int>(c.rows[method].front().size()), c.classes, {}, {}, {}};
   for (size_t i = 0; i < c.labels.size(); ++i) {
     if (keep(c.rank[i])) OCULA_RETURN_IF_ERROR(set.Add(c.rows[method][i], c.labels[i]));
   }
@@ -163,7 +163,7 @@ StatusOr<double> HeldOutAccuracy(const Collection& c, size_t method,
                                  const HeadTrainingOptions& training) {
   OCULA_ASSIGN_OR_RETURN(EmbeddingSet train,
                          SetOf(c, method, [](int rank) { return rank < kHeldOutTrain; }));
-  OCULA_ASSIGN_OR_RETURN(auto head, TrainSoftmaxHead(train, training));
+  OCULA_ASSIGN_OR_RETURN(auto head, TrainHead(train, training));
   int right = 0, total = 0;
   for (size_t i = 0; i < c.labels.size(); ++i) {
     if (c.rank[i] < kHeldOutTrain) continue;
@@ -180,7 +180,7 @@ Status Report(const char* name, const Collection& c, size_t method, int folds,
   OCULA_ASSIGN_OR_RETURN(Evaluation eval, CrossValidate(all, folds, 1, training));
   OCULA_ASSIGN_OR_RETURN(double held_out, HeldOutAccuracy(c, method, training));
   const auto start = std::chrono::steady_clock::now();
-  OCULA_ASSIGN_OR_RETURN(auto head, TrainSoftmaxHead(all, training));
+  OCULA_ASSIGN_OR_RETURN(auto head, TrainHead(all, training));
   const double train_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   // A prediction over the features: what a published iteration adds per image.

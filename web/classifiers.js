@@ -193,7 +193,8 @@ export function createClassifiers({ root }) {
     const completed = iterations.filter((it) => it.status === 'Completed').at(-1);
     if (!completed) return;
     const performance = await getJson(`${BASE}/${projectId}/iterations/${completed.id}/performance`);
-    section.append(performanceTable(performance), confusionTable(performance),
+    section.append(performanceTable(performance),
+      performance.confusion.length ? confusionTable(performance) : '',  // none for several tags per photo
       publishForm(completed, refresh, status), tryPhoto(completed, status));
   }
 

@@ -611,9 +611,7 @@ HttpResponse Train(const CustomVisionDeps& deps, const Mount&, HttpRequest& req)
   auto tags = deps.store.ListTags(project->id);
   if (!tags.ok()) return Error(req, tags.status());
   if (Status s = CheckTrainable(*tags, project->classification_type); !s.ok()) {
-    return Error(req, WithReason(s, s.code() == StatusCode::kFailedPrecondition
-                                        ? "BadRequestNotSupported"
-                                        : "BadRequestTrainingValidationFailed"));
+    return Error(req, WithReason(s, "BadRequestTrainingValidationFailed"));
   }
   auto seed = IntParam(req, "seed", kDefaultSeed, 0, INT64_MAX);
   if (!seed.ok()) return Error(req, seed.status());

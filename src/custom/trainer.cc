@@ -1,5 +1,6 @@
 #include "custom/trainer.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -53,16 +54,19 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
   // Classes: the tags that have images, in the project's tag order.
   std::map<std::string, int> class_of;
   std::vector<std::string> tag_ids;
+  std::vector<int64_t> counts;  // images per class
   EmbeddingSet data;
   for (const CvTag& tag : tags) {
     if (tag.image_count == 0) continue;
     class_of[tag.id] = static_cast<int>(tag_ids.size());
     tag_ids.push_back(tag.id);
+    counts.push_back(tag.image_count);
     data.classes.push_back(tag.name);
   }
+  const bool multilabel = iteration.classification_type == "Multilabel";
   // Refused before any feature is computed (that is the slow part).
   for (const CvImage& image : images) {
-    if (image.tag_ids.size() > 1) {
+    if (!multilabel && image.tag_ids.size() > 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("image ", image.image_id, " has ", image.tag_ids.size(),
                        " tags; a Multiclass project takes one tag per image"));
@@ -71,13 +75,22 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
   OCULA_ASSIGN_OR_RETURN(auto vectors, FeaturesOf(store, images, feature_model, features));
   // Oldest image first, so that the order does not depend on paging.
   for (auto it = images.rbegin(); it != images.rend(); ++it) {
-    auto label = class_of.find(it->tag_ids.front());
-    if (label == class_of.end()) continue;  // tagged after the tags were counted
+    std::vector<int> set;  // leaving out tags added after they were counted
+    for (const std::string& tag : it->tag_ids) {
+      if (auto c = class_of.find(tag); c != class_of.end()) set.push_back(c->second);
+    }
+    if (set.empty()) continue;
     const std::vector<float>& v = vectors.at(it->image_id);
     if (data.dim == 0) data.dim = static_cast<int>(v.size());
-    OCULA_RETURN_IF_ERROR(data.Add(v, label->second));
+    if (multilabel) {
+      const int rarest = *std::min_element(set.begin(), set.end(),
+                                           [&](int a, int b) { return counts[a] < counts[b]; });
+      OCULA_RETURN_IF_ERROR(data.AddSet(v, set, rarest));
+    } else {
+      OCULA_RETURN_IF_ERROR(data.Add(v, set.front()));
+    }
   }
-  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<CentredHead> head, TrainSoftmaxHead(data, options));
+  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<CentredHead> head, TrainHead(data, options));
   OCULA_ASSIGN_OR_RETURN(Evaluation eval,
                          CrossValidate(data, kCrossValidationFolds, iteration.seed, options));
   return TrainedIteration{
@@ -87,9 +100,8 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
 }
 
 Status CheckTrainable(const std::vector<CvTag>& tags, const std::string& classification_type) {
-  if (classification_type == "Multilabel") {
-    return absl::FailedPreconditionError(
-        "training Multilabel projects is not built yet; make the project Multiclass");
+  if (classification_type != "Multiclass" && classification_type != "Multilabel") {
+    return absl::InvalidArgumentError("unknown classification type '" + classification_type + "'");
   }
   int with_images = 0;
   for (const CvTag& tag : tags) {
@@ -140,7 +152,10 @@ std::string PerformanceJson(const Evaluation& eval, const std::vector<std::strin
       {"accuracy", eval.Accuracy()},
       {"perTag", per_tag},
       {"confusion", eval.confusion},
-      {"evaluation", {{"labels", eval.labels}, {"probabilities", eval.probabilities}}}};
+      {"evaluation",
+       {{"labels", eval.labels},
+        {"labelSets", eval.label_sets},
+        {"probabilities", eval.probabilities}}}};
   return doc.dump();
 }
 
@@ -163,7 +178,11 @@ StatusOr<std::string> PerformanceAt(std::string_view performance_json, float thr
     eval.labels = evaluation.at("labels").get<std::vector<int>>();
     eval.probabilities = evaluation.at("probabilities").get<std::vector<std::vector<float>>>();
     eval.confusion = doc.at("confusion").get<std::vector<std::vector<int>>>();
-    if (eval.labels.size() != eval.probabilities.size()) return damaged();
+    eval.label_sets = evaluation.value("labelSets", std::vector<std::vector<int>>());
+    if (eval.labels.size() != eval.probabilities.size() ||
+        (!eval.label_sets.empty() && eval.label_sets.size() != eval.labels.size())) {
+      return damaged();
+    }
     for (size_t i = 0; i < eval.labels.size(); ++i) {
       if (eval.labels[i] < 0 || static_cast<size_t>(eval.labels[i]) >= tag_ids.size() ||
           eval.probabilities[i].size() != tag_ids.size()) {

@@ -35,11 +35,12 @@ struct TrainedIteration {
   int images = 0;                // trained on
 };
 
+// A Multiclass project trains a softmax head (one tag per image), a
+// Multilabel one a sigmoid per tag (an image may have several).
 // InvalidArgument, with a message for the user, when the project cannot be
 // trained: no tagged image, fewer than 2 tags with images, a tag with fewer
 // than kMinImagesPerTag images, an image with several tags in a Multiclass
-// project. FailedPrecondition for a Multilabel project (not built yet).
-// Other errors come from the store or `features`.
+// project. Other errors come from the store or `features`.
 StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIteration& iteration,
                                           const std::string& feature_model,
                                           const FeatureSource& features,
@@ -53,9 +54,9 @@ Status CheckTrainable(const std::vector<CvTag>& tags, const std::string& classif
 // The performance document of an evaluation: overall precision and recall
 // at `threshold` (over every tag's decisions), mean average precision,
 // accuracy, per tag (id, name, precision, recall, averagePrecision,
-// imageCount), the confusion matrix ([true][predicted], tag order), and the
-// evaluation itself (each image's true tag and cross-validated
-// probabilities), from which PerformanceAt recomputes it.
+// imageCount), the confusion matrix ([true][predicted], tag order; empty for
+// Multilabel), and the evaluation itself (each image's true tags and
+// cross-validated probabilities), from which PerformanceAt recomputes it.
 std::string PerformanceJson(const Evaluation& eval, const std::vector<std::string>& tag_ids,
                             float threshold, int folds);
 

@@ -88,9 +88,10 @@ struct DualParameters {
 // W = X^T A the gradient in W is X^T (R / n + l2 A), with R = softmax - Y.
 // A step along it in A is exactly a gradient step in W, at n^2 k instead of
 // n d k operations (n is a few hundred images, d thousands of features).
-void DualGradient(const std::vector<float>& gram, const std::vector<int>& labels, size_t k,
-                  float l2, const DualParameters& at, DualParameters& grad) {
-  const size_t n = labels.size();
+// Multilabel: R = sigmoid - Y per class (binary cross-entropy's gradient).
+void DualGradient(const std::vector<float>& gram, const EmbeddingSet& data, size_t k, float l2,
+                  const DualParameters& at, DualParameters& grad) {
+  const size_t n = data.size();
   std::fill(grad.bias.begin(), grad.bias.end(), 0.0f);
   std::vector<float> p(k);
   for (size_t i = 0; i < n; ++i) {
@@ -101,8 +102,13 @@ void DualGradient(const std::vector<float>& gram, const std::vector<int>& labels
       const float kij = row[j];
       for (size_t c = 0; c < k; ++c) p[c] += kij * aj[c];
     }
-    Softmax(p);
-    p[static_cast<size_t>(labels[i])] -= 1.0f;
+    if (data.multilabel()) {
+      Sigmoid(p);
+      for (int c : data.label_sets[i]) p[static_cast<size_t>(c)] -= 1.0f;
+    } else {
+      Softmax(p);
+      p[static_cast<size_t>(data.labels[i])] -= 1.0f;
+    }
     for (size_t c = 0; c < k; ++c) {
       const float r = p[c] / static_cast<float>(n);
       grad.a[i * k + c] = r + l2 * at.a[i * k + c];
@@ -117,6 +123,9 @@ Status CheckTrainable(const EmbeddingSet& data) {
     return absl::InvalidArgumentError(
         absl::StrCat("training needs at least 2 tags, not ", data.classes.size()));
   }
+  // A multilabel class may lack positives in a cross-validation fold: its
+  // sigmoid then learns "never".
+  if (data.multilabel()) return absl::OkStatus();
   std::vector<int> counts(data.classes.size(), 0);
   for (int label : data.labels) ++counts[static_cast<size_t>(label)];
   for (size_t c = 0; c < counts.size(); ++c) {
@@ -144,7 +153,14 @@ double AveragePrecisionOf(std::vector<std::pair<float, bool>> ranked) {
 
 }  // namespace
 
+bool EmbeddingSet::Has(size_t i, int c) const {
+  if (!multilabel()) return labels[i] == c;
+  const std::vector<int>& set = label_sets[i];
+  return std::find(set.begin(), set.end(), c) != set.end();
+}
+
 Status EmbeddingSet::Add(std::span<const float> vector, int label) {
+  if (multilabel()) return absl::InvalidArgumentError("a multilabel set takes rows with AddSet");
   if (static_cast<int>(vector.size()) != dim) {
     return absl::InvalidArgumentError(
         absl::StrCat("an embedding of ", vector.size(), " values in a set of dimension ", dim));
@@ -154,6 +170,28 @@ Status EmbeddingSet::Add(std::span<const float> vector, int label) {
   }
   rows.insert(rows.end(), vector.begin(), vector.end());
   labels.push_back(label);
+  return absl::OkStatus();
+}
+
+Status EmbeddingSet::AddSet(std::span<const float> vector, std::vector<int> set, int rarest) {
+  if (!labels.empty() && !multilabel()) {
+    return absl::InvalidArgumentError("a multiclass set takes rows with Add");
+  }
+  if (static_cast<int>(vector.size()) != dim) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an embedding of ", vector.size(), " values in a set of dimension ", dim));
+  }
+  if (set.empty() || std::find(set.begin(), set.end(), rarest) == set.end()) {
+    return absl::InvalidArgumentError("a row needs at least one class, the rarest among them");
+  }
+  for (int label : set) {
+    if (label < 0 || label >= static_cast<int>(classes.size())) {
+      return absl::InvalidArgumentError(absl::StrCat("label ", label, " is not a class index"));
+    }
+  }
+  rows.insert(rows.end(), vector.begin(), vector.end());
+  labels.push_back(rarest);
+  label_sets.push_back(std::move(set));
   return absl::OkStatus();
 }
 
@@ -170,14 +208,15 @@ StatusOr<std::vector<float>> CentredHead::Scores(std::span<const float> embeddin
   return head_->Scores(centred);
 }
 
-StatusOr<std::unique_ptr<CentredHead>> TrainSoftmaxHead(const EmbeddingSet& data,
-                                                        const HeadTrainingOptions& options) {
+StatusOr<std::unique_ptr<CentredHead>> TrainHead(const EmbeddingSet& data,
+                                                 const HeadTrainingOptions& options) {
   OCULA_RETURN_IF_ERROR(CheckTrainable(data));
   const size_t n = data.size(), d = static_cast<size_t>(data.dim), k = data.classes.size();
   Prepared p = Prepare(data);
   const std::vector<float> gram = Gram(p.x, n, d);
   // Softmax cross-entropy's curvature is at most half the data's (the bias
-  // adds 1 to it): step = 1 / L.
+  // adds 1 to it), binary cross-entropy's a quarter: step = 1 / L with the
+  // larger bound.
   const double curvature = 0.5 * (LargestEigenvalue(gram, n) + 1.0) + options.l2;
   const float step = static_cast<float>(1.0 / curvature);
   const DualParameters zero{std::vector<float>(n * k, 0.0f), std::vector<float>(k, 0.0f)};
@@ -191,7 +230,7 @@ StatusOr<std::unique_ptr<CentredHead>> TrainSoftmaxHead(const EmbeddingSet& data
     }
   };
   for (int t = 1; t <= options.iterations; ++t) {
-    DualGradient(gram, data.labels, k, options.l2, look, grad);
+    DualGradient(gram, data, k, options.l2, look, grad);
     const float momentum = static_cast<float>(t - 1) / static_cast<float>(t + 2);
     nesterov(momentum, look.a, previous.a, grad.a);
     nesterov(momentum, look.bias, previous.bias, grad.bias);
@@ -207,10 +246,16 @@ StatusOr<std::unique_ptr<CentredHead>> TrainSoftmaxHead(const EmbeddingSet& data
       for (size_t t = 0; t < d; ++t) wc[t] += a * row[t];
     }
   }
-  OCULA_ASSIGN_OR_RETURN(std::unique_ptr<LinearHead> linear,
-                         LinearHead::Create(data.classes, data.dim, std::move(weights),
-                                            std::move(bias), HeadActivation::kSoftmax));
+  OCULA_ASSIGN_OR_RETURN(
+      std::unique_ptr<LinearHead> linear,
+      LinearHead::Create(data.classes, data.dim, std::move(weights), std::move(bias),
+                         data.multilabel() ? HeadActivation::kSigmoid : HeadActivation::kSoftmax));
   return std::make_unique<CentredHead>(std::move(p.mean), std::move(linear));
+}
+
+bool Evaluation::Has(size_t i, int tag) const {
+  if (label_sets.empty()) return labels[i] == tag;
+  return std::find(label_sets[i].begin(), label_sets[i].end(), tag) != label_sets[i].end();
 }
 
 double Evaluation::Accuracy() const {
@@ -218,7 +263,7 @@ double Evaluation::Accuracy() const {
   int right = 0;
   for (size_t i = 0; i < labels.size(); ++i) {
     const auto& p = probabilities[i];
-    right += std::max_element(p.begin(), p.end()) - p.begin() == labels[i];
+    right += Has(i, static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin()));
   }
   return static_cast<double>(right) / labels.size();
 }
@@ -226,7 +271,7 @@ double Evaluation::Accuracy() const {
 Evaluation::Decisions Evaluation::DecisionsFor(int tag, float threshold) const {
   Decisions d;
   for (size_t i = 0; i < labels.size(); ++i) {
-    const bool is_tag = labels[i] == tag;
+    const bool is_tag = Has(i, tag);
     const bool given = probabilities[i][static_cast<size_t>(tag)] >= threshold;
     d.positives += is_tag;
     d.given += given;
@@ -248,7 +293,7 @@ double Evaluation::Recall(int tag, float threshold) const {
 double Evaluation::AveragePrecision(int tag) const {
   std::vector<std::pair<float, bool>> ranked;
   for (size_t i = 0; i < labels.size(); ++i) {
-    ranked.emplace_back(probabilities[i][static_cast<size_t>(tag)], labels[i] == tag);
+    ranked.emplace_back(probabilities[i][static_cast<size_t>(tag)], Has(i, tag));
   }
   return AveragePrecisionOf(std::move(ranked));
 }
@@ -266,7 +311,7 @@ StatusOr<Evaluation> CrossValidate(const EmbeddingSet& data, int folds, uint64_t
   std::mt19937_64 random(seed);
   std::vector<int> fold_of(data.size());
   for (size_t c = 0; c < k; ++c) {
-    if (by_class[c].size() < static_cast<size_t>(folds)) {
+    if (!data.multilabel() && by_class[c].size() < static_cast<size_t>(folds)) {
       return absl::InvalidArgumentError(absl::StrCat("tag \"", data.classes[c], "\" has ",
                                                      by_class[c].size(), " images, fewer than ",
                                                      folds, " folds"));
@@ -277,19 +322,23 @@ StatusOr<Evaluation> CrossValidate(const EmbeddingSet& data, int folds, uint64_t
     }
   }
   Evaluation eval{data.classes, data.labels, std::vector<std::vector<float>>(data.size()),
-                  std::vector<std::vector<int>>(k, std::vector<int>(k, 0))};
+                  std::vector<std::vector<int>>(k, std::vector<int>(k, 0)), data.label_sets};
+  if (data.multilabel()) eval.confusion.clear();  // one true class per row has no meaning
   for (int fold = 0; fold < folds; ++fold) {
-    EmbeddingSet train{data.dim, data.classes, {}, {}};
+    EmbeddingSet train{data.dim, data.classes, {}, {}, {}};
     for (size_t i = 0; i < data.size(); ++i) {
-      if (fold_of[i] != fold) OCULA_RETURN_IF_ERROR(train.Add(data.row(i), data.labels[i]));
+      if (fold_of[i] == fold) continue;
+      OCULA_RETURN_IF_ERROR(data.multilabel()
+                                ? train.AddSet(data.row(i), data.label_sets[i], data.labels[i])
+                                : train.Add(data.row(i), data.labels[i]));
     }
-    OCULA_ASSIGN_OR_RETURN(std::unique_ptr<CentredHead> head, TrainSoftmaxHead(train, options));
+    OCULA_ASSIGN_OR_RETURN(std::unique_ptr<CentredHead> head, TrainHead(train, options));
     for (size_t i = 0; i < data.size(); ++i) {
       if (fold_of[i] != fold) continue;
       OCULA_ASSIGN_OR_RETURN(eval.probabilities[i], head->Scores(data.row(i)));
     }
   }
-  for (size_t i = 0; i < data.size(); ++i) {
+  for (size_t i = 0; i < data.size() && !data.multilabel(); ++i) {
     const auto& p = eval.probabilities[i];
     const size_t predicted = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
     ++eval.confusion[static_cast<size_t>(data.labels[i])][predicted];

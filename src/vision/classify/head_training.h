@@ -30,19 +30,32 @@
 
 namespace ocula {
 
-// Labelled embeddings: `rows` holds size() vectors of `dim` values.
+// Labelled embeddings: `rows` holds size() vectors of `dim` values. Each
+// row has one class (multiclass), or a set of classes (multilabel: rows
+// added with AddSet; labels[i] is then the set's rarest class, which
+// cross-validation stratifies on).
 struct EmbeddingSet {
   int dim = 0;
   std::vector<std::string> classes;
-  std::vector<float> rows;  // row-major, size() x dim
-  std::vector<int> labels;  // one class index per row
+  std::vector<float> rows;                   // row-major, size() x dim
+  std::vector<int> labels;                   // one class index per row
+  std::vector<std::vector<int>> label_sets;  // multilabel only: every class of each row
 
   size_t size() const { return labels.size(); }
+  bool multilabel() const { return !label_sets.empty(); }
   std::span<const float> row(size_t i) const {
     return {rows.data() + i * static_cast<size_t>(dim), static_cast<size_t>(dim)};
   }
-  // Appends one labelled vector; InvalidArgument for a wrong size or label.
+  // True when row `i` is of class `c`.
+  bool Has(size_t i, int c) const;
+  // Appends one labelled vector; InvalidArgument for a wrong size or label,
+  // or a multiclass row in a multilabel set.
   Status Add(std::span<const float> vector, int label);
+  // Appends a vector of several classes (at least one): the set becomes
+  // multilabel. InvalidArgument for a wrong size or label, or in a set that
+  // has multiclass rows. `rarest` is the class of the set the fewest rows
+  // have, for stratification (the caller knows the counts).
+  Status AddSet(std::span<const float> vector, std::vector<int> set, int rarest);
 };
 
 struct HeadTrainingOptions {
@@ -65,10 +78,12 @@ class CentredHead final : public ClassifierHead {
   const std::unique_ptr<LinearHead> head_;
 };
 
-// Trains a softmax head on `data`. InvalidArgument when it has fewer than 2
-// classes, a class without a vector, or an empty dimension.
-StatusOr<std::unique_ptr<CentredHead>> TrainSoftmaxHead(const EmbeddingSet& data,
-                                                        const HeadTrainingOptions& options = {});
+// Trains a head on `data`: softmax over the classes (multiclass), or one
+// sigmoid per class (multilabel: binary cross-entropy per class, the same
+// optimiser). InvalidArgument when it has fewer than 2 classes, a
+// multiclass class without a vector, or an empty dimension.
+StatusOr<std::unique_ptr<CentredHead>> TrainHead(const EmbeddingSet& data,
+                                                 const HeadTrainingOptions& options = {});
 
 // What cross-validation found: every vector predicted by a head that did
 // not see it.
@@ -76,7 +91,11 @@ struct Evaluation {
   std::vector<std::string> classes;
   std::vector<int> labels;                        // the true class of each vector
   std::vector<std::vector<float>> probabilities;  // per vector, per class
-  std::vector<std::vector<int>> confusion;        // [true][predicted]
+  std::vector<std::vector<int>> confusion;        // [true][predicted]; multiclass only
+  std::vector<std::vector<int>> label_sets;       // multilabel only: each vector's classes
+
+  // True when vector `i` is of class `tag`.
+  bool Has(size_t i, int tag) const;
 
   // How the decision "`tag` at >= threshold" fared.
   struct Decisions {
@@ -86,7 +105,7 @@ struct Evaluation {
   };
   Decisions DecisionsFor(int tag, float threshold) const;
 
-  double Accuracy() const;  // share whose top class is the true one
+  double Accuracy() const;  // share whose top class is a true one
   // Of the vectors given `tag` at >= threshold: the share that are `tag`;
   // of the `tag` vectors: the share given it at >= threshold.
   double Precision(int tag, float threshold) const;

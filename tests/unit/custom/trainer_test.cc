@@ -136,19 +136,72 @@ TEST_F(TrainerTest, ProjectsThatCannotBeTrainedAreRefusedWithTheReason) {
   EXPECT_EQ(two_tags.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(two_tags.status().message().find("a-0 has 2 tags"), std::string::npos);
   EXPECT_TRUE(computed_.empty()) << "features computed for a project that cannot be trained";
+}
 
-  CvIteration multilabel = Iteration();
-  multilabel.classification_type = "Multilabel";
-  EXPECT_EQ(Train(multilabel).status().code(), StatusCode::kFailedPrecondition);
+// Images "<tags>-<n>" ("ab-3": tags a and b) whose features sit near the
+// corners of all their tags.
+std::vector<float> MultiFeaturesFor(const std::string& image_id) {
+  const std::string tags = image_id.substr(0, image_id.find('-'));
+  std::mt19937 random(static_cast<unsigned>(std::hash<std::string>{}(image_id)));
+  std::normal_distribution<float> noise(0.0f, 0.2f);
+  std::vector<float> v(kDim);
+  for (int j = 0; j < kDim; ++j) {
+    v[j] = (tags.find(static_cast<char>('a' + j % 3)) != std::string::npos ? 2.0f : 0.5f) +
+           noise(random);
+  }
+  return v;
+}
+
+TEST_F(TrainerTest, MultilabelProjectsTrainASigmoidPerTag) {
+  ASSERT_TRUE(store_->UpdateProject({"p", "things", "", "Multilabel", 1, 2}).ok());
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_TRUE(
+        store_->CreateTag({id, "p", std::string("tag ") + id, "", "Regular", ++clock_, 0}).ok());
+  }
+  std::vector<CvImage> images;
+  for (const std::string set : {"a", "b", "c", "ab"}) {
+    for (int n = 0; n < 6; ++n) {
+      std::vector<std::string> tags;
+      for (char t : set) tags.push_back(std::string(1, t));
+      images.push_back({set + "-" + std::to_string(n), ++clock_, 64, 64, tags});
+    }
+  }
+  ASSERT_TRUE(store_->AddImages("p", images).ok());
+  CvIteration it = Iteration();
+  it.classification_type = "Multilabel";
+  auto trained = TrainIteration(*store_, it, kModel, [](const std::string& id) {
+    return StatusOr<std::vector<float>>(MultiFeaturesFor(id));
+  });
+  ASSERT_TRUE(trained.ok()) << trained.status();
+  EXPECT_EQ(trained->images, 24);
+  auto stored = DecodeHead(trained->head);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->head->linear().activation(), HeadActivation::kSigmoid);
+  auto both = stored->head->Scores(MultiFeaturesFor("ab-new"));
+  ASSERT_TRUE(both.ok());
+  EXPECT_GT((*both)[0], 0.5f);
+  EXPECT_GT((*both)[1], 0.5f);
+  EXPECT_LT((*both)[2], 0.5f);
+  auto glass = stored->head->Scores(MultiFeaturesFor("c-new"));
+  EXPECT_LT((*glass)[0], 0.5f);
+  EXPECT_GT((*glass)[2], 0.5f);
+
+  const auto perf = nlohmann::json::parse(trained->performance_json);
+  EXPECT_TRUE(perf["confusion"].empty());
+  EXPECT_EQ(perf["perTag"][0]["imageCount"], 12);  // a and ab
+  EXPECT_GT(perf["recall"].get<double>(), 0.8);
+  auto strict = PerformanceAt(trained->performance_json, 0.99f);
+  ASSERT_TRUE(strict.ok()) << strict.status();
+  EXPECT_LE(nlohmann::json::parse(*strict)["recall"].get<double>(), perf["recall"].get<double>());
 }
 
 TEST(HeadCodecTest, RoundTripsScoresAndRefusesDamagedBytes) {
-  EmbeddingSet data{4, {"x", "y"}, {}, {}};
+  EmbeddingSet data{4, {"x", "y"}, {}, {}, {}};
   ASSERT_TRUE(data.Add(std::vector<float>{1, 0, 0, 0.5f}, 0).ok());
   ASSERT_TRUE(data.Add(std::vector<float>{0.9f, 0.1f, 0, 0.4f}, 0).ok());
   ASSERT_TRUE(data.Add(std::vector<float>{0, 1, 0.2f, 0}, 1).ok());
   ASSERT_TRUE(data.Add(std::vector<float>{0.1f, 0.8f, 0.3f, 0}, 1).ok());
-  auto head = TrainSoftmaxHead(data);
+  auto head = TrainHead(data);
   ASSERT_TRUE(head.ok());
   const std::string bytes = EncodeHead(**head, {"tx", "ty"}, "m");
   auto decoded = DecodeHead(bytes);

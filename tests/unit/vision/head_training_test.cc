@@ -16,7 +16,7 @@ EmbeddingSet Clusters(int classes, int per_class, int dim, float noise, uint64_t
   std::mt19937_64 random(seed);
   std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
   std::normal_distribution<float> gauss(0.0f, noise);
-  EmbeddingSet set{dim, {}, {}, {}};
+  EmbeddingSet set{dim, {}, {}, {}, {}};
   std::vector<std::vector<float>> centres(classes, std::vector<float>(dim));
   for (int c = 0; c < classes; ++c) {
     set.classes.push_back("tag" + std::to_string(c));
@@ -38,7 +38,7 @@ int Best(const std::vector<float>& scores) {
 
 TEST(HeadTrainingTest, SeparatesClustersWithProbabilitiesThatSumToOne) {
   EmbeddingSet set = Clusters(4, 20, 32, 0.1f, 1);
-  auto head = TrainSoftmaxHead(set);
+  auto head = TrainHead(set);
   ASSERT_TRUE(head.ok()) << head.status();
   EXPECT_EQ((*head)->classes(), set.classes);
   for (size_t i = 0; i < set.size(); ++i) {
@@ -60,8 +60,8 @@ TEST(HeadTrainingTest, SeparatesClustersWithProbabilitiesThatSumToOne) {
 
 TEST(HeadTrainingTest, TheSameDataGivesTheSameHead) {
   EmbeddingSet set = Clusters(3, 10, 16, 0.3f, 2);
-  auto a = TrainSoftmaxHead(set);
-  auto b = TrainSoftmaxHead(set);
+  auto a = TrainHead(set);
+  auto b = TrainHead(set);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*(*a)->Scores(set.row(0)), *(*b)->Scores(set.row(0)));
   EXPECT_EQ((*a)->mean(), (*b)->mean());
@@ -69,10 +69,10 @@ TEST(HeadTrainingTest, TheSameDataGivesTheSameHead) {
 
 TEST(HeadTrainingTest, DataThatCannotBeTrainedOnIsRefusedClearly) {
   EmbeddingSet one = Clusters(1, 10, 8, 0.1f, 3);
-  EXPECT_EQ(TrainSoftmaxHead(one).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(TrainHead(one).status().code(), StatusCode::kInvalidArgument);
   EmbeddingSet empty_tag = Clusters(2, 5, 8, 0.1f, 3);
   empty_tag.classes.push_back("unused");
-  auto refused = TrainSoftmaxHead(empty_tag);
+  auto refused = TrainHead(empty_tag);
   ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(refused.status().message()).find("\"unused\" has no image"),
             std::string::npos);
