@@ -10,35 +10,11 @@ namespace ocula {
 namespace custom_api {
 namespace {
 
-using nlohmann::json;
-
-// Image bytes of a /url request, fetched with /vision's SSRF guards.
-StatusOr<std::string> UrlImage(const CustomVisionDeps& deps, const HttpRequest& req) {
-  OCULA_ASSIGN_OR_RETURN(std::string url, ImageUrlFromJson(req.body));
-  OCULA_ASSIGN_OR_RETURN(FetchedImage image, FetchUrl(url, deps.url_fetch));
-  return std::move(image.bytes);
-}
-
 HttpResponse Classify(const CustomVisionDeps& deps, HttpRequest& req, bool url) {
   auto iteration =
       deps.predictor.Published(req.path_params.at("projectId"), req.path_params.at("name"));
   if (!iteration.ok()) return Error(req, iteration.status());
-  std::string fetched;
-  std::string_view bytes;
-  if (url) {
-    auto got = UrlImage(deps, req);
-    if (!got.ok()) return Error(req, got.status());
-    fetched = std::move(*got);
-    bytes = fetched;
-  } else {
-    auto body = ImageBody(req);
-    if (!body.ok()) return Error(req, body.status());
-    bytes = *body;
-  }
-  auto predictions = PredictBytes(deps, *iteration, bytes);
-  if (!predictions.ok()) return Error(req, predictions.status());
-  return HttpResponse::Json(
-      200, PredictionJson(NewUuid(), *iteration, *predictions, deps.clock.NowMs()).dump());
+  return PredictionResponse(deps, req, *iteration, url);
 }
 
 void AddPredictionMount(Router& router, const CustomVisionDeps& deps, const std::string& prefix) {
@@ -55,6 +31,28 @@ void AddPredictionMount(Router& router, const CustomVisionDeps& deps, const std:
 }
 
 }  // namespace
+
+HttpResponse PredictionResponse(const CustomVisionDeps& deps, const HttpRequest& req,
+                                const CvIteration& iteration, bool url) {
+  std::string fetched;
+  std::string_view bytes;
+  if (url) {
+    auto address = ImageUrlFromJson(req.body);
+    if (!address.ok()) return Error(req, address.status());
+    auto image = FetchUrl(*address, deps.url_fetch);  // /vision's SSRF guards
+    if (!image.ok()) return Error(req, image.status());
+    fetched = std::move(image->bytes);
+    bytes = fetched;
+  } else {
+    auto body = ImageBody(req);
+    if (!body.ok()) return Error(req, body.status());
+    bytes = *body;
+  }
+  auto predictions = PredictBytes(deps, iteration, bytes);
+  if (!predictions.ok()) return Error(req, predictions.status());
+  return HttpResponse::Json(
+      200, PredictionJson(NewUuid(), iteration, *predictions, deps.clock.NowMs()).dump());
+}
 
 StatusOr<std::vector<CustomPrediction>> PredictBytes(const CustomVisionDeps& deps,
                                                      const CvIteration& iteration,

@@ -19,6 +19,16 @@ std::string ImageIdIn(const std::string& text) {
   return UuidToId(text);
 }
 
+HttpResponse JsonResponse(const json& body, int status) {
+  return HttpResponse::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+HttpResponse NoContent() {
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
 HttpResponse Error(const HttpRequest& req, const Status& status) {
   return ErrorResponseFor(req.path, status);
 }

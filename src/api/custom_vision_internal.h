@@ -30,6 +30,11 @@ struct Mount {
 // when it is neither.
 std::string ImageIdIn(const std::string& text);
 
+// A JSON response (invalid UTF-8 from clients replaced, never thrown on),
+// and the empty 204.
+HttpResponse JsonResponse(const nlohmann::json& body, int status = 200);
+HttpResponse NoContent();
+
 // A response for `status` in the envelope of `req`'s API.
 HttpResponse Error(const HttpRequest& req, const Status& status);
 // InvalidArgument with Custom Vision's reason `code`.
@@ -67,6 +72,25 @@ StatusOr<std::vector<CustomPrediction>> PredictBytes(const CustomVisionDeps& dep
                                                      const CvIteration& iteration,
                                                      std::string_view bytes);
 
+// The image handlers (custom_image_routes.cc), in the training routes' table.
+HttpResponse CreateImagesFromData(const CustomVisionDeps& deps, const Mount& mount,
+                                  HttpRequest& req);
+HttpResponse CreateImagesFromFiles(const CustomVisionDeps& deps, const Mount& mount,
+                                   HttpRequest& req);
+HttpResponse CreateImagesFromUrls(const CustomVisionDeps& deps, const Mount& mount,
+                                  HttpRequest& req);
+HttpResponse CreateImageTags(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse DeleteImageTags(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse DeleteImages(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse GetImagesByIds(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse ListAllImages(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse ListTaggedImages(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse ListUntaggedImages(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse CountAllImages(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse CountTaggedImages(const CustomVisionDeps& deps, const Mount& mount, HttpRequest& req);
+HttpResponse CountUntaggedImages(const CustomVisionDeps& deps, const Mount& mount,
+                                 HttpRequest& req);
+
 // The smart labeler's handlers (custom_suggestion_routes.cc), in the
 // training routes' table.
 HttpResponse QuerySuggestedImages(const CustomVisionDeps& deps, const Mount& mount,
@@ -75,6 +99,11 @@ HttpResponse QuerySuggestedImageCount(const CustomVisionDeps& deps, const Mount&
                                       HttpRequest& req);
 HttpResponse SuggestTagsAndRegions(const CustomVisionDeps& deps, const Mount& mount,
                                    HttpRequest& req);
+
+// The answer to a prediction request with `iteration`: the image from the
+// body (raw or multipart), or with `url` from the {"url"} it names.
+HttpResponse PredictionResponse(const CustomVisionDeps& deps, const HttpRequest& req,
+                                const CvIteration& iteration, bool url);
 
 // The prediction mounts (custom_prediction_routes.cc), the training mounts
 // (custom_training_routes.cc).
