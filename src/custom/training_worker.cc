@@ -158,8 +158,8 @@ StatusOr<bool> TrainingWorker::TrainOne() {
   if (!claimed) return false;
   if (claimed->attempts > options_.max_attempts) {
     Status s = Fail(*claimed, absl::StrCat("training stopped ", options_.max_attempts,
-                                           " times without finishing (its worker ended); see "
-                                           "the workers' logs"));
+                                           " times without finishing (a worker ended, or could "
+                                           "not store the head); see the workers' logs"));
     if (!s.ok()) spdlog::warn("training: {}", s.ToString());
     return true;
   }
