@@ -1,11 +1,12 @@
 // The Classifiers view (#/classifiers, #/classifiers/{projectId}): custom
 // classifiers through /v1/custom (docs/custom-vision.md). A person creates a
-// project, adds tags and drops labelled photos on each, trains and watches
+// project, adds tags and drops labelled photos on each (or picks photos
+// already in the gallery), trains and watches
 // the iteration finish, reads per-tag precision and recall and the
 // confusion matrix, publishes, tries a photo, and labels untagged photos in
 // bulk from the iteration's suggestions.
 
-import { apiFetch, getJson, fetchObjectUrl, thumbnailPath, describeError } from './api.js';
+import { apiFetch, getJson, fetchObjectUrl, thumbnailPath, describeError, listImages } from './api.js';
 import { el, percent, announce } from './dom.js';
 
 const BASE = '/v1/custom/projects';
@@ -124,7 +125,9 @@ export function createClassifiers({ root }) {
       list.append(el('li', { class: 'cv-tag', dataset: { tag: tag.name } },
         el('span', { class: 'cv-tag-name', text: tag.name }),
         el('span', { class: 'cv-tag-count muted', text: `${tag.imageCount} photos` }),
-        photoPicker(`cv-add-${tag.id}`, 'Add photos…', tag.id, refresh, status)));
+        photoPicker(`cv-add-${tag.id}`, 'Add photos…', tag.id, refresh, status),
+        el('button', { type: 'button', class: 'button small cv-pick', on: {
+          click: () => galleryPicker(section, tag, refresh, status) } }, 'From the gallery…')));
     }
     const name = el('input', { id: 'cv-new-tag', name: 'tag', autocomplete: 'off', 'aria-label': 'New tag' });
     const form = el('form', { class: 'cv-form', on: { submit: async (event) => {
@@ -164,6 +167,39 @@ export function createClassifiers({ root }) {
       await refresh();
     });
     return el('label', { class: 'button small cv-file-label' }, label, input);
+  }
+
+  // The gallery's newest photos with a check box each; the checked ones are
+  // tagged `tag` (taken into the project by id: no second copy).
+  async function galleryPicker(section, tag, refresh, status) {
+    section.querySelector('.cv-gallery')?.remove();
+    const grid = el('ul', { class: 'cv-gallery-grid' });
+    const apply = el('button', { type: 'button', class: 'button primary', id: 'cv-pick-apply', text: `Tag as ${tag.name}` });
+    const panel = el('div', { class: 'cv-gallery', id: 'cv-gallery' },
+      el('p', { class: 'muted', text: `Pick photos of "${tag.name}" from the gallery (newest first):` }), grid, apply);
+    section.append(panel);
+    try {
+      const page = await listImages({ limit: 60 });
+      for (const doc of page.images) {
+        const img = el('img', { alt: doc.filename || doc.id, class: 'cv-thumb', width: 64, height: 64 });
+        fetchObjectUrl(thumbnailPath(doc.id, 128)).then((url) => { thumbs.push(url); img.src = url; }).catch(() => {});
+        grid.append(el('li', {}, el('label', { class: 'cv-pick-item' },
+          el('input', { type: 'checkbox', value: doc.id, dataset: { name: doc.filename || '' } }), img)));
+      }
+    } catch (error) {
+      status.fail(error, 'list images');
+    }
+    apply.addEventListener('click', async () => {
+      const ids = [...grid.querySelectorAll('input:checked')].map((box) => box.value);
+      if (!ids.length) { status.say('Check the photos to tag first.', 'error'); return; }
+      try {
+        await send(`${BASE}/${projectId}/images/tags`, { json: { tags: ids.map((imageId) => ({ imageId, tagId: tag.id })) } });
+        status.say(`${ids.length} photo${ids.length === 1 ? '' : 's'} from the gallery tagged ${tag.name}.`);
+        await refresh();
+      } catch (error) {
+        status.fail(error, 'tag photos');
+      }
+    });
   }
 
   // Train, the latest iteration's state and figures, publish, try a photo.

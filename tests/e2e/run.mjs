@@ -445,6 +445,19 @@ async function scenario() {
     await page.click('#cv-accept');
     await waitInPage('no untagged photo left', () => document.getElementById('cv-untagged')?.textContent === '0');
     assert.equal(await page.textContent('.cv-tag[data-tag="hat"] .cv-tag-count'), '7 photos');
+  });
+
+  await step('photos already in the gallery are tagged from a picker, without a second copy', async () => {
+    const before = (await (await api(secured, '/v1/images?limit=100')).json()).images.length;
+    await page.click('.cv-tag[data-tag="shoes"] .cv-pick');
+    await waitInPage('the gallery picker', () => document.querySelectorAll('#cv-gallery input[type=checkbox]').length > 0);
+    // The dog photo uploaded at the start is not a shoe, but a person may say so.
+    await page.check('#cv-gallery input[data-name="dog.jpg"]');
+    await page.click('#cv-pick-apply');
+    await waitInPage('8 shoes', () =>
+      document.querySelector('.cv-tag[data-tag="shoes"] .cv-tag-count')?.textContent === '8 photos');
+    const after = (await (await api(secured, '/v1/images?limit=100')).json()).images.length;
+    assert.equal(after, before, 'the gallery holds the same images');
     await page.click('#nav-images');
     await page.locator('#gallery').waitFor({ state: 'visible', timeout: 5000 });
   });
