@@ -1,7 +1,8 @@
-// TrainingWorker: where custom classifier iterations are trained (and the
-// pipeline's re-runs run, between trainings). Runs in
-// every process that analyses (roles all and worker), one thread each, at a
-// lower priority than the HTTP threads, so training never starves uploads.
+// TrainingWorker: where custom classifier iterations are trained, and the
+// pipeline's re-runs run between trainings. Runs in every process that
+// analyses (roles all and worker), one thread each, at the analysis
+// threads' priority (below the HTTP threads'), so training never starves
+// uploads.
 //
 // An iteration asked for (POST .../train) waits in the store as Training.
 // A worker takes it with ClaimTraining under a lease, computes the features
@@ -16,11 +17,13 @@
 //   - a worker that dies mid-way loses its lease, and the iteration is
 //     trained again (deterministically: the same head) by the next claim,
 //     here after a restart or on another worker;
-//   - an iteration claimed max_attempts times without finishing (its
-//     training kills the worker every time) ends Failed;
-//   - errors that may pass (a store down) leave it for the next claim.
+//   - errors that may pass (a store down, the head's blob not written)
+//     leave it for the next claim, after the lease;
+//   - an iteration claimed more than max_attempts times without finishing
+//     (its training kills the worker every time) ends Failed.
 //
-// Thread-safety: Start/Stop from one thread; Notify and TrainOne anywhere.
+// Thread-safety: Start/Stop from one thread; Notify, TrainOne and RerunOne
+// anywhere (one job runs at a time).
 #pragma once
 
 #include <chrono>
