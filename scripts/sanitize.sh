@@ -10,8 +10,9 @@
 #       so a report from a server a test started fails the run even when the
 #       test itself passed.
 # tsan: the concurrency tests (storage_test: SQLite event bus, metadata store,
-#       outbox relay; pipeline_test: the worker pool; api_test: the change
-#       feed) with ThreadSanitizer in ${OCULA_TSAN_BUILD_DIR:-build-tsan}.
+#       outbox relay; pipeline_test: the worker pool; custom_test: the
+#       custom-classifier training thread and its lease keeper; api_test:
+#       the change feed) with ThreadSanitizer in ${OCULA_TSAN_BUILD_DIR:-build-tsan}.
 #       Debian's abseil is not built with TSan, so absl::Mutex is taught to
 #       TSan by tests/sanitizers/tsan_absl_mutex.cc (preloaded), not suppressed.
 # all (default): asan, then tsan.
@@ -72,7 +73,7 @@ run_tsan() {
   t=$(date +%s)
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DOCULA_SANITIZE=thread -DOCULA_BUILD_BENCH=OFF >/dev/null
-  nice -n 10 ninja -C "$build" storage_test pipeline_test api_test ocula_tsan_absl_mutex
+  nice -n 10 ninja -C "$build" storage_test pipeline_test api_test custom_test ocula_tsan_absl_mutex
   elapsed "tsan build" "$t"
 
   local logs=$ROOT/$build/sanitizer-logs
@@ -81,7 +82,7 @@ run_tsan() {
   export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$SUPP/tsan.supp:log_path=$logs/tsan"
   t=$(date +%s)
   local rc=0 bin
-  for bin in storage_test pipeline_test api_test; do
+  for bin in storage_test pipeline_test api_test custom_test; do
     echo "sanitize: tsan $bin"
     LD_PRELOAD="$ROOT/$build/tests/sanitizers/libocula_tsan_absl_mutex.so" \
       "$build/tests/unit/$bin" --gtest_brief=1 || rc=1
