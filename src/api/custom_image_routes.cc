@@ -221,15 +221,12 @@ StatusOr<std::pair<int, int>> GallerySize(const CustomVisionDeps& deps, const st
 // Every image id of the project.
 StatusOr<std::vector<std::string>> AllImageIds(const CustomVisionDeps& deps,
                                                const std::string& project_id) {
-  std::vector<std::string> ids;
   CvImageQuery query;
-  query.take = 1000;
-  while (true) {
-    OCULA_ASSIGN_OR_RETURN(auto page, deps.store.ListImages(project_id, query));
-    for (const CvImage& image : page) ids.push_back(image.image_id);
-    if (static_cast<int64_t>(page.size()) < query.take) return ids;
-    query.skip += query.take;
-  }
+  query.take = INT32_MAX;  // a project holds thousands of images at most
+  OCULA_ASSIGN_OR_RETURN(auto images, deps.store.ListImages(project_id, query));
+  std::vector<std::string> ids;
+  for (const CvImage& image : images) ids.push_back(image.image_id);
+  return ids;
 }
 
 // The listing a request asks for: taggingStatus (All, Tagged, Untagged) or

@@ -9,13 +9,14 @@
 //   POST .../tagsandregions/suggestions?iterationId=&imageIds=  the
 //        predictions for the given images
 // An image's features are computed on first use and stored, so the first
-// query over new images costs one model run each (about 30 ms here), later
-// ones none. A query looks at kMaxScanned untagged images at most.
+// query over new images costs one model run each, later ones none. A query
+// looks at kMaxScanned untagged images at most.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "api/custom_vision_internal.h"
 #include "core/clock.h"
+#include "custom/trainer.h"
 
 namespace ocula {
 namespace custom_api {
@@ -31,27 +32,20 @@ struct Suggestion {
   double uncertainty = 0;                     // 1 - the best probability
 };
 
-// The features of `images`, computing and storing those missing.
+// The features of `images`, computing (on a borrowed analyzer) and storing
+// those missing.
 StatusOr<std::map<std::string, std::vector<float>>> FeaturesOf(const CustomVisionDeps& deps,
                                                                const std::vector<CvImage>& images,
                                                                const std::string& model) {
-  std::vector<std::string> ids;
-  for (const CvImage& image : images) ids.push_back(image.image_id);
-  OCULA_ASSIGN_OR_RETURN(auto features, deps.store.GetFeatures(model, ids));
-  std::optional<AnalyzerPool::Lease> analyzer;
-  for (const std::string& id : ids) {
-    if (features.contains(id)) continue;
-    if (!analyzer) {
-      OCULA_ASSIGN_OR_RETURN(auto lease, deps.analyzers.Acquire());
-      analyzer.emplace(std::move(lease));
-    }
-    OCULA_ASSIGN_OR_RETURN(ImageRecord record, deps.metadata.GetImage(id));
-    OCULA_ASSIGN_OR_RETURN(std::string bytes, deps.blobs.Get(record.blob_key));
-    OCULA_ASSIGN_OR_RETURN(Embedding computed, (*analyzer)->CustomFeatures(bytes));
-    OCULA_RETURN_IF_ERROR(deps.store.PutFeatures(id, model, computed.values));
-    features.emplace(id, std::move(computed.values));
-  }
-  return features;
+  std::optional<AnalyzerPool::Lease> analyzer;  // borrowed only when one is missing
+  return StoredFeatures(
+      deps.store, images, model, [&](const std::string& id) -> StatusOr<std::vector<float>> {
+        if (!analyzer) {
+          OCULA_ASSIGN_OR_RETURN(auto lease, deps.analyzers.Acquire());
+          analyzer.emplace(std::move(lease));
+        }
+        return GalleryImageFeatures(deps.metadata, deps.blobs, **analyzer, id, model);
+      });
 }
 
 StatusOr<std::vector<Suggestion>> Suggest(const CustomVisionDeps& deps,

@@ -75,13 +75,14 @@ PipelineClassifiers::PipelineClassifiers(CustomVisionStore& store, CustomPredict
                                          Clock& clock, std::chrono::milliseconds refresh)
     : store_(store), predictor_(predictor), clock_(clock), refresh_(refresh) {}
 
-StatusOr<std::vector<CvIteration>> PipelineClassifiers::Attached() {
+StatusOr<std::shared_ptr<const std::vector<CvIteration>>> PipelineClassifiers::Attached() {
   const int64_t now = clock_.NowMs();
   {
     std::lock_guard lock(mu_);
     if (fetched_ms_ >= 0 && now - fetched_ms_ < refresh_.count()) return attached_;
   }
-  OCULA_ASSIGN_OR_RETURN(std::vector<CvIteration> attached, store_.PipelineIterations());
+  OCULA_ASSIGN_OR_RETURN(std::vector<CvIteration> fetched, store_.PipelineIterations());
+  auto attached = std::make_shared<const std::vector<CvIteration>>(std::move(fetched));
   std::lock_guard lock(mu_);
   attached_ = attached;
   fetched_ms_ = now;
@@ -89,11 +90,11 @@ StatusOr<std::vector<CvIteration>> PipelineClassifiers::Attached() {
 }
 
 Status PipelineClassifiers::Enrich(Analyzer& analyzer, std::string_view bytes, Analysis& analysis) {
-  OCULA_ASSIGN_OR_RETURN(std::vector<CvIteration> attached, Attached());
-  if (attached.empty()) return absl::OkStatus();
+  OCULA_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<CvIteration>> attached, Attached());
+  if (attached->empty()) return absl::OkStatus();
   OCULA_ASSIGN_OR_RETURN(Embedding features, analyzer.CustomFeatures(bytes));
   OCULA_ASSIGN_OR_RETURN(json doc, ParseAnalysis(analysis.analysis_json));
-  for (const CvIteration& iteration : attached) {
+  for (const CvIteration& iteration : *attached) {
     PutEntry(doc, EntryJson(iteration, PredictLogged(predictor_, iteration, features)));
   }
   analysis.analysis_json = doc.dump();

@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -50,8 +51,9 @@ class PipelineClassifiers {
   // cannot be decoded) and the store's.
   Status Enrich(Analyzer& analyzer, std::string_view bytes, Analysis& analysis);
 
-  // The iterations attached now (cached for `refresh`).
-  StatusOr<std::vector<CvIteration>> Attached();
+  // The iterations attached now (cached for `refresh`; shared, not copied,
+  // since every analysis asks).
+  StatusOr<std::shared_ptr<const std::vector<CvIteration>>> Attached();
 
  private:
   CustomVisionStore& store_;
@@ -59,8 +61,8 @@ class PipelineClassifiers {
   Clock& clock_;
   const std::chrono::milliseconds refresh_;
   std::mutex mu_;
-  std::vector<CvIteration> attached_;  // guarded by mu_
-  int64_t fetched_ms_ = -1;            // guarded by mu_; when attached_ was read
+  std::shared_ptr<const std::vector<CvIteration>> attached_;  // guarded by mu_
+  int64_t fetched_ms_ = -1;  // guarded by mu_; when attached_ was read
 };
 
 // `analysis_json` with the entry of `iteration`'s predictions in its

@@ -25,23 +25,6 @@ StatusOr<std::vector<CvImage>> TaggedImages(CustomVisionStore& store,
   }
 }
 
-// The features of `images`, computing (and storing) those missing.
-StatusOr<std::map<std::string, std::vector<float>>> FeaturesOf(CustomVisionStore& store,
-                                                               const std::vector<CvImage>& images,
-                                                               const std::string& model,
-                                                               const FeatureSource& source) {
-  std::vector<std::string> ids;
-  for (const CvImage& image : images) ids.push_back(image.image_id);
-  OCULA_ASSIGN_OR_RETURN(auto features, store.GetFeatures(model, ids));
-  for (const std::string& id : ids) {
-    if (features.contains(id)) continue;
-    OCULA_ASSIGN_OR_RETURN(std::vector<float> values, source(id));
-    OCULA_RETURN_IF_ERROR(store.PutFeatures(id, model, values));
-    features.emplace(id, std::move(values));
-  }
-  return features;
-}
-
 }  // namespace
 
 StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIteration& iteration,
@@ -72,7 +55,7 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
                        " tags; a Multiclass project takes one tag per image"));
     }
   }
-  OCULA_ASSIGN_OR_RETURN(auto vectors, FeaturesOf(store, images, feature_model, features));
+  OCULA_ASSIGN_OR_RETURN(auto vectors, StoredFeatures(store, images, feature_model, features));
   // Oldest image first, so that the order does not depend on paging.
   for (auto it = images.rbegin(); it != images.rend(); ++it) {
     std::vector<int> set;  // leaving out tags added after they were counted
@@ -97,6 +80,42 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
       EncodeHead(*head, tag_ids, feature_model),
       PerformanceJson(eval, tag_ids, kPerformanceThreshold, kCrossValidationFolds),
       static_cast<int>(data.size())};
+}
+
+StatusOr<std::map<std::string, std::vector<float>>> StoredFeatures(
+    CustomVisionStore& store, const std::vector<CvImage>& images, const std::string& model,
+    const FeatureSource& source) {
+  std::vector<std::string> ids;
+  for (const CvImage& image : images) ids.push_back(image.image_id);
+  OCULA_ASSIGN_OR_RETURN(auto features, store.GetFeatures(model, ids));
+  for (const std::string& id : ids) {
+    if (features.contains(id)) continue;
+    OCULA_ASSIGN_OR_RETURN(std::vector<float> values, source(id));
+    OCULA_RETURN_IF_ERROR(store.PutFeatures(id, model, values));
+    features.emplace(id, std::move(values));
+  }
+  return features;
+}
+
+StatusOr<std::vector<float>> GalleryImageFeatures(MetadataStore& metadata, BlobStore& blobs,
+                                                  Analyzer& analyzer, const std::string& image_id,
+                                                  const std::string& model) {
+  auto image = metadata.GetImage(image_id);
+  if (image.status().code() == StatusCode::kNotFound) {
+    return absl::NotFoundError(absl::StrCat(
+        "image ", image_id, " was deleted from the gallery; remove it from the project"));
+  }
+  OCULA_RETURN_IF_ERROR(image.status());
+  OCULA_ASSIGN_OR_RETURN(std::string bytes, blobs.Get(image->blob_key));
+  auto features = analyzer.CustomFeatures(bytes);
+  if (!features.ok()) {
+    return Status(features.status().code(),
+                  absl::StrCat("image ", image_id, ": ", features.status().message()));
+  }
+  if (features->model != model) {
+    return absl::InternalError(absl::StrCat("features of ", features->model, ", expected ", model));
+  }
+  return std::move(features->values);
 }
 
 Status CheckTrainable(const std::vector<CvTag>& tags, const std::string& classification_type) {

@@ -11,11 +11,15 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "blob/blob_store.h"
 #include "core/status.h"
 #include "metadata/custom_vision_store.h"
+#include "metadata/metadata_store.h"
+#include "vision/analyzer.h"
 #include "vision/classify/head_training.h"
 
 namespace ocula {
@@ -45,6 +49,20 @@ StatusOr<TrainedIteration> TrainIteration(CustomVisionStore& store, const CvIter
                                           const std::string& feature_model,
                                           const FeatureSource& features,
                                           const HeadTrainingOptions& options = {});
+
+// The features of `images` for `model`: those stored, and those missing
+// computed by `source` and stored (once per image, for every later use).
+StatusOr<std::map<std::string, std::vector<float>>> StoredFeatures(
+    CustomVisionStore& store, const std::vector<CvImage>& images, const std::string& model,
+    const FeatureSource& source);
+
+// The features of gallery image `image_id`: its stored original through
+// `analyzer`'s CustomFeatures. NotFound (saying so) for a deleted image;
+// the analyzer's errors name the image; Internal when they are not of
+// `model`.
+StatusOr<std::vector<float>> GalleryImageFeatures(MetadataStore& metadata, BlobStore& blobs,
+                                                  Analyzer& analyzer, const std::string& image_id,
+                                                  const std::string& model);
 
 // Why `tags` (a project's, with their image counts) cannot be trained on,
 // as TrainIteration would refuse them before computing any feature; OK when

@@ -179,7 +179,7 @@ void TrainingWorker::Train(const CvIteration& iteration) {
   FeatureSource source = [&](const std::string& image_id) -> StatusOr<std::vector<float>> {
     if (Stopping()) return absl::AbortedError("the worker is stopping");
     OCULA_RETURN_IF_ERROR(Held(lease));
-    return FeaturesOf(image_id, feature_model);
+    return GalleryImageFeatures(metadata_, blobs_, *analyzer_, image_id, feature_model);
   };
   StatusOr<TrainedIteration> trained =
       TrainIteration(store_, iteration, feature_model, source, options_.head);
@@ -238,27 +238,6 @@ Status TrainingWorker::Fail(const CvIteration& iteration, const std::string& rea
   OCULA_ASSIGN_OR_RETURN(bool recorded, store_.FinishIteration(outcome, owner_));
   if (!recorded) return absl::AbortedError("the lease was lost before the failure was recorded");
   return absl::OkStatus();
-}
-
-StatusOr<std::vector<float>> TrainingWorker::FeaturesOf(const std::string& image_id,
-                                                        const std::string& feature_model) {
-  auto image = metadata_.GetImage(image_id);
-  if (!image.ok() && image.status().code() == StatusCode::kNotFound) {
-    return absl::NotFoundError(absl::StrCat(
-        "image ", image_id, " was deleted from the gallery; remove it from the project"));
-  }
-  OCULA_RETURN_IF_ERROR(image.status());
-  OCULA_ASSIGN_OR_RETURN(std::string bytes, blobs_.Get(image->blob_key));
-  auto features = analyzer_->CustomFeatures(bytes);
-  if (!features.ok()) {
-    return Status(features.status().code(),
-                  absl::StrCat("image ", image_id, ": ", features.status().message()));
-  }
-  if (features->model != feature_model) {
-    return absl::InternalError(
-        absl::StrCat("features of ", features->model, ", expected ", feature_model));
-  }
-  return std::move(features->values);
 }
 
 }  // namespace ocula

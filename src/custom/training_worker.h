@@ -94,8 +94,6 @@ class TrainingWorker {
   Status Fail(const CvIteration& iteration, const std::string& reason);
   bool Stopping();
   Status LoadAnalyzer();  // analyzer_, made on first use; under train_mu_
-  StatusOr<std::vector<float>> FeaturesOf(const std::string& image_id,
-                                          const std::string& feature_model);
 
   CustomVisionStore& store_;
   MetadataStore& metadata_;

@@ -33,18 +33,6 @@ struct Quality {
   double unseen = 0;           // on the others
 };
 
-std::unique_ptr<RegionFeatures> MakeRegions() {
-  auto manifest = LoadModelManifest(RepoModelDir() + "/classify/model.toml");
-  EXPECT_TRUE(manifest.ok()) << manifest.status();
-  auto options = RegionFeatureRunnerOptions(*manifest, {.engine = "onnxruntime"});
-  EXPECT_TRUE(options.ok()) << options.status();
-  auto runner = CreateModelRunner(*options);
-  EXPECT_TRUE(runner.ok()) << runner.status();
-  auto regions = RegionFeatures::Create(*manifest, std::move(*runner));
-  EXPECT_TRUE(regions.ok()) << regions.status();
-  return std::move(*regions);
-}
-
 StatusOr<std::vector<float>> FeaturesOf(RegionFeatures& regions, const std::string& file) {
   OCULA_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(file));
   OCULA_ASSIGN_OR_RETURN(DecodedImage decoded, DecodeImage(bytes, 352, ImageLimits{}));
@@ -59,7 +47,8 @@ Quality Measure(const std::string& collection) {
   auto store = OpenSqliteCustomVisionStore(dir.File("cv.db"));
   EXPECT_TRUE(store.ok()) << store.status();
   EXPECT_TRUE((*store)->CreateProject({"p", collection, "", "Multiclass", 1, 1}).ok());
-  auto regions = MakeRegions();
+  auto regions = testing_vision::MakeRegionFeatures();
+  if (regions == nullptr) return {};
   std::vector<fs::path> classes;
   for (const auto& entry : fs::directory_iterator(TestDataPath("custom/" + collection))) {
     if (entry.is_directory()) classes.push_back(entry.path());

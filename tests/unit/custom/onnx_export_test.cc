@@ -45,12 +45,8 @@ void ExpectSameProbabilities(HeadActivation activation) {
   ASSERT_TRUE(exported.ok()) << exported.status();
 
   // Ocula's path.
-  auto region_options = RegionFeatureRunnerOptions(*manifest, {.engine = "onnxruntime"});
-  ASSERT_TRUE(region_options.ok()) << region_options.status();
-  auto region_runner = CreateModelRunner(*region_options);
-  ASSERT_TRUE(region_runner.ok()) << region_runner.status();
-  auto regions = RegionFeatures::Create(*manifest, std::move(*region_runner));
-  ASSERT_TRUE(regions.ok()) << regions.status();
+  auto regions = testing_vision::MakeRegionFeatures();
+  ASSERT_NE(regions, nullptr);
   for (const char* photo : {"detect/dog.jpg", "custom/clothing-types/hat"}) {
     std::string path = TestDataPath(photo);
     if (std::string(photo).find("custom/") == 0) {
@@ -58,7 +54,7 @@ void ExpectSameProbabilities(HeadActivation activation) {
     }
     auto decoded = DecodeImage(ReadFileOrDie(path), 352, ImageLimits{});
     ASSERT_TRUE(decoded.ok()) << decoded.status();
-    auto features = (*regions)->Embed(decoded->rgb);
+    auto features = regions->Embed(decoded->rgb);
     ASSERT_TRUE(features.ok()) << features.status();
     auto expected = head.head->Scores(features->values);
     ASSERT_TRUE(expected.ok()) << expected.status();
@@ -72,7 +68,7 @@ void ExpectSameProbabilities(HeadActivation activation) {
     options.output_names = {"probabilities"};
     auto runner = CreateModelRunner(options);
     ASSERT_TRUE(runner.ok()) << runner.status();
-    auto input = PreprocessImage(decoded->rgb, (*regions)->input());
+    auto input = PreprocessImage(decoded->rgb, regions->input());
     ASSERT_TRUE(input.ok()) << input.status();
     auto outputs = (*runner)->Run(*input);
     ASSERT_TRUE(outputs.ok()) << outputs.status();

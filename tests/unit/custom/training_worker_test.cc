@@ -200,6 +200,8 @@ TEST_F(TrainingWorkerTest, TheThreadTrainsWhatItIsToldOfAndStopsCleanly) {
   options.poll = std::chrono::minutes(10);  // only Notify wakes it
   auto worker = Worker(options);
   worker->Start();
+  // Past its first look for work: only Notify can wake it within the test.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   AskForTraining();
   worker->Notify();
   for (int i = 0; i < 500 && Stored().status == "Training"; ++i) {

@@ -14,6 +14,7 @@
 namespace ocula {
 namespace {
 
+using testing_vision::MakeRegionFeatures;
 using testing_vision::ReadFileOrDie;
 using testing_vision::RepoModelDir;
 using testing_vision::TestDataPath;
@@ -52,17 +53,6 @@ ModelManifest Manifest() {
   return *manifest;
 }
 
-std::unique_ptr<RegionFeatures> MakeRegions(const std::string& engine) {
-  const ModelManifest manifest = Manifest();
-  auto options = RegionFeatureRunnerOptions(manifest, {.engine = engine});
-  EXPECT_TRUE(options.ok()) << options.status();
-  auto runner = CreateModelRunner(*options);
-  EXPECT_TRUE(runner.ok()) << runner.status();
-  auto regions = RegionFeatures::Create(manifest, std::move(*runner));
-  EXPECT_TRUE(regions.ok()) << regions.status();
-  return std::move(*regions);
-}
-
 RgbImage Photo(const std::string& name) {
   auto decoded = DecodeImage(ReadFileOrDie(TestDataPath(name)), 256, ImageLimits{});
   EXPECT_TRUE(decoded.ok()) << decoded.status();
@@ -80,8 +70,8 @@ double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
 }
 
 TEST(RegionFeaturesTest, FourRegionsOfTheWholeImageOnBothEngines) {
-  auto onnx = MakeRegions("onnxruntime");
-  auto opencv = MakeRegions("opencv");
+  auto onnx = MakeRegionFeatures("onnxruntime");
+  auto opencv = MakeRegionFeatures("opencv");
   ASSERT_NE(onnx, nullptr);
   ASSERT_NE(opencv, nullptr);
   EXPECT_EQ(onnx->EmbeddingModel(), "mobilenetv2-12-int8-embed/regions-2x2");
@@ -123,7 +113,7 @@ TEST(RegionFeaturesTest, AnAppendedAveragePoolNodeGivesTheSameRegions) {
   options.output_names = {"regions_map", "scaled_map"};
   auto runner = CreateModelRunner(options);
   ASSERT_TRUE(runner.ok()) << runner.status();
-  auto regions = MakeRegions("onnxruntime");
+  auto regions = MakeRegionFeatures("onnxruntime");
   ASSERT_NE(regions, nullptr);
   const RgbImage dog = Photo("detect/dog.jpg");
   auto tensor = PreprocessImage(dog, regions->input());

@@ -85,6 +85,30 @@ std::string ReadFileOrDie(const std::string& path) {
   return std::move(out).str();
 }
 
+std::unique_ptr<RegionFeatures> MakeRegionFeatures(const std::string& engine) {
+  auto manifest = LoadModelManifest(RepoModelDir() + "/classify/model.toml");
+  if (!manifest.ok()) {
+    ADD_FAILURE() << manifest.status();
+    return nullptr;
+  }
+  auto options = RegionFeatureRunnerOptions(*manifest, {.engine = engine});
+  if (!options.ok()) {
+    ADD_FAILURE() << options.status();
+    return nullptr;
+  }
+  auto runner = CreateModelRunner(*options);
+  if (!runner.ok()) {
+    ADD_FAILURE() << runner.status();
+    return nullptr;
+  }
+  auto regions = RegionFeatures::Create(*manifest, std::move(*runner));
+  if (!regions.ok()) {
+    ADD_FAILURE() << regions.status();
+    return nullptr;
+  }
+  return std::move(*regions);
+}
+
 void WriteFileOrDie(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;

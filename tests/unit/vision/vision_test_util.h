@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
+#include "vision/classify/region_features.h"
 
 namespace ocula::testing_vision {
 
@@ -18,6 +20,9 @@ inline std::string Message(const Status& status) { return std::string(status.mes
 std::string TestDataPath(const std::string& relative);  // under ../shared/testdata
 std::string RepoModelDir();                             // <repo>/models
 std::string ReadFileOrDie(const std::string& path);
+// RegionFeatures of the repo's classifier on `engine`; null (with a test
+// failure added) when the model cannot be loaded.
+std::unique_ptr<RegionFeatures> MakeRegionFeatures(const std::string& engine = "onnxruntime");
 void WriteFileOrDie(const std::filesystem::path& path, const std::string& bytes);
 
 // A fresh empty directory under the system temp dir, removed on destruction.
